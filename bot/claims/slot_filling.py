@@ -1,0 +1,150 @@
+"""Turns one caller utterance into slot updates, using the dialogue context the NLU does not have:
+the question just asked, the call's own time, the current draft, the re-ask counters.
+
+Called by the extraction action on every caller turn, and directly by unit tests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
+
+import yaml
+
+from bot.claims.checks import check_item
+from bot.claims.claim_state import UNKNOWN, ClaimState
+from bot.slot_spec import REPO_ROOT, load_slot_spec
+from nlu import date_parser, name_parser, phone_number
+from nlu.claim_entities import extract_entities
+from nlu.text_normalizer import assess_input, normalize_text
+
+
+@lru_cache(maxsize=1)
+def _answer_words() -> dict[str, list[str]]:
+    return yaml.safe_load((REPO_ROOT / "data" / "terms" / "answers.yml").read_text(encoding="utf-8"))
+
+
+@dataclass
+class TurnResult:
+    updates: dict[str, str] = field(default_factory=dict)   # slot -> canonical value to set
+    corrected: list[str] = field(default_factory=list)      # slots whose existing value changed
+    quality: str = "ok"
+
+
+def says_unknown(text: str) -> bool:
+    return any(w in text for w in _answer_words()["unknown"])
+
+
+def is_correction(text: str) -> bool:
+    return any(w in text for w in _answer_words()["correction_cues"])
+
+
+def is_plain_affirm(text: str) -> bool:
+    """对 / 没错 without any correction cue."""
+    return not is_correction(text) and any(w in text for w in _answer_words()["affirm_cues"])
+
+
+def _resolve_date(entity: dict[str, Any], text: str, now: datetime) -> tuple[str, float] | None:
+    match = date_parser.parse_incident_date(entity["value"], now) or date_parser.parse_incident_date(text, now)
+    if match is None:
+        return None
+    return match.date.isoformat(), match.confidence
+
+
+def _candidates(text: str, entities: list[dict[str, Any]], now: datetime, asked: list[str],
+                values: Mapping[str, Any], phase: str) -> dict[str, dict[str, Any]]:
+    """slot -> {value, confidence, detail} from the entities plus context-only readings."""
+    cands: dict[str, dict[str, Any]] = {}
+    for ent in entities:
+        slot = ent["entity"]
+        detail = dict(ent.get("detail") or {})
+        conf = float(ent.get("confidence_entity") or 1.0)
+        value = ent["value"]
+        if slot == "incident_date":
+            resolved = _resolve_date(ent, text, now)
+            if resolved is None:
+                continue
+            detail["said"] = value
+            value, conf = resolved
+        cands[slot] = {"value": value, "confidence": conf, "detail": detail}
+
+    if "insured_name" not in cands and ("insured_name" in asked or (phase == "confirming" and "名" in text)):
+        for clause in _clauses(text):
+            nm = name_parser.extract_name(clause, expecting=True)
+            if nm is not None:
+                cands["insured_name"] = {"value": nm.name, "confidence": nm.confidence, "detail": {}}
+                break
+    if phase == "confirming" and values.get("contact_phone") and "contact_phone" not in cands:
+        fixed = phone_number.apply_correction(str(values["contact_phone"]), text)
+        if fixed:
+            cands["contact_phone"] = {"value": fixed, "confidence": 0.9, "detail": {"partial_correction": True}}
+    if "incident_cause" not in cands and "diagnosis" in cands and cands["diagnosis"]["detail"].get("cause"):
+        # 骨折 implies an accident, 肺癌 an illness: saves a question; marked as inferred.
+        cands["incident_cause"] = {"value": cands["diagnosis"]["detail"]["cause"], "confidence": 0.8,
+                                   "detail": {"inferred_from": "diagnosis"}}
+    if says_unknown(text):
+        for slot in asked:
+            if slot not in cands:
+                cands[slot] = {"value": UNKNOWN, "confidence": 0.0, "detail": {"unknown": True}}
+    return cands
+
+
+def _clauses(text: str) -> list[str]:
+    parts = [p for p in (text.replace("，", ",").replace("。", ",").replace("；", ",").split(",")) if p.strip()]
+    return parts + [text] if len(parts) > 1 else [text]
+
+
+def fill_turn(text: str, values: Mapping[str, Any], state: ClaimState, now: datetime, phase: str,
+              entities: list[dict[str, Any]] | None = None) -> TurnResult:
+    """Applies one caller turn to the draft: updates `state` in place and returns the slot updates."""
+    quality = assess_input(text).kind
+    result = TurnResult(quality=quality)
+    state.last_turn = quality
+    if quality != "ok":
+        return result
+    norm = normalize_text(text)
+    if entities is None:
+        entities = extract_entities(norm, now, normalized=True)
+    asked = list(state.asked)
+    cands = _candidates(norm, entities, now, asked, values, phase)
+    dialogue = load_slot_spec().dialogue
+    for slot in load_slot_spec().names:
+        cand = cands.get(slot)
+        if cand is None:
+            continue
+        current = values.get(slot)
+        volunteered = slot not in asked and phase != "confirming"
+        if current not in (None, "") and volunteered:
+            continue  # an unasked mention does not overwrite what the caller already told us
+        if cand["value"] == current:
+            continue
+        if cand["value"] != UNKNOWN:
+            check = check_item(slot, cand["value"], cand["detail"], now)
+            if not check.ok:
+                used = state.check_retries.get(slot, 0)
+                if used < dialogue["max_check_retries"]:
+                    state.check_retries[slot] = used + 1
+                    state.pending_hint = check.hint
+                    continue
+            if check.flag:
+                state.flags[slot] = check.flag
+            else:
+                state.flags.pop(slot, None)
+        else:
+            state.flags[slot] = "来电人不清楚"
+        if current not in (None, ""):
+            result.corrected.append(slot)
+        result.updates[slot] = cand["value"]
+        state.details[slot] = {
+            "value": cand["value"],
+            "confidence": round(cand["confidence"], 3),
+            "source": text,
+            "detail": cand["detail"],
+        }
+    if not result.updates and quality == "ok":
+        state.last_turn = "nothing_new"
+    return result
+

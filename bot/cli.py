@@ -1,0 +1,167 @@
+"""`claimbot`: the one command for training, serving, talking to and measuring the claim bot."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
+
+log = logging.getLogger("claimbot")
+
+
+def _cmd_train(args: argparse.Namespace) -> int:
+    from bot.training import train
+
+    path = train(force=args.force)
+    print(path)
+    return 0
+
+
+def _cmd_build_domain(args: argparse.Namespace) -> int:
+    from bot.domain_gen import write_domain_slots
+
+    print("domain/slots.yml", "updated" if write_domain_slots() else "unchanged")
+    return 0
+
+
+def _cmd_seed(args: argparse.Namespace) -> int:
+    from bot.store.db import database_url
+    from bot.store.seed import seed_demo_data
+
+    url = database_url()
+    added = seed_demo_data(url)
+    print(f"demo data in {url}: {added} policies added")
+    return 0
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from bot.stack import Stack
+    from bot.store.db import database_url
+    from bot.store.seed import seed_demo_data
+
+    seed_demo_data(database_url())
+    stack = Stack(with_web=not args.no_web)
+    took = stack.start()
+    s = stack.settings
+    print(f"就绪（{took:.1f} 秒）：Rasa {s.rasa_url}  动作服务 {s.action_url}  网页 {s.web_url}", flush=True)
+    print("用另一个终端运行 `claimbot chat` 开始报案；Ctrl+C 停止全部服务。", flush=True)
+    stopping = False
+
+    def _stop(*_: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    try:
+        while not stopping:
+            for name, proc in stack.procs.items():
+                if proc.poll() is not None:
+                    log.error("%s exited with code %s; stopping the stack", name, proc.returncode)
+                    stopping = True
+            time.sleep(0.5)
+    finally:
+        stack.stop()
+    return 0
+
+
+def _cmd_chat(args: argparse.Namespace) -> int:
+    from bot.chat import run_chat
+
+    return asyncio.run(run_chat(args.url, args.now))
+
+
+def _cmd_eval_claims(args: argparse.Namespace) -> int:
+    from bot.eval.claims_eval import evaluate
+    from bot.stack import running_stack
+
+    with running_stack() as settings:
+        report = evaluate(Path(args.file), settings.rasa_url, concurrency=args.concurrency)
+    out = Path(args.json)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
+    summary = {k: v for k, v in report.items() if k not in ("failures", "per_slot")}
+    print(json.dumps(summary, ensure_ascii=False))
+    return 0
+
+
+def _cmd_bench_nlu(args: argparse.Namespace) -> int:
+    from bot.bench.nlu_bench import run
+
+    return run(args.repeat)
+
+
+def _cmd_bench_dialogue(args: argparse.Namespace) -> int:
+    from bot.bench.dialogue_bench import run
+
+    return run(args.concurrency, args.conversations)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="claimbot", description="智能报案机器人")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    t = sub.add_parser("train", help="train the Rasa model (skipped when the cached model is current)")
+    t.add_argument("--force", action="store_true")
+    t.set_defaults(func=_cmd_train)
+
+    sub.add_parser("build-domain", help="regenerate domain/slots.yml from data/slots/slots.yml").set_defaults(
+        func=_cmd_build_domain)
+    sub.add_parser("seed", help="load the demo policies into the database").set_defaults(func=_cmd_seed)
+
+    s = sub.add_parser("serve", help="run Rasa server, action server and web app together")
+    s.add_argument("--no-web", action="store_true")
+    s.set_defaults(func=_cmd_serve)
+
+    c = sub.add_parser("chat", help="report a claim by typing, as a caller would")
+    c.add_argument("--url", default=None, help="Rasa server URL (default from settings)")
+    c.add_argument("--now", default=None, help="pretend the call happens at this time, e.g. '2026-03-14 10:30'")
+    c.set_defaults(func=_cmd_chat)
+
+    e = sub.add_parser("eval", help="evaluations")
+    esub = e.add_subparsers(dest="what", required=True)
+    ec = esub.add_parser("claims", help="simulated callers from a scenario file")
+    ec.add_argument("file")
+    ec.add_argument("--json", required=True, help="where to write the report")
+    ec.add_argument("--concurrency", type=int, default=4)
+    ec.set_defaults(func=_cmd_eval_claims)
+
+    b = sub.add_parser("bench", help="benchmarks (print percentiles)")
+    bsub = b.add_subparsers(dest="what", required=True)
+    bn = bsub.add_parser("nlu", help="NLU parse latency per utterance, in process")
+    bn.add_argument("--repeat", type=int, default=3)
+    bn.set_defaults(func=_cmd_bench_nlu)
+    bd = bsub.add_parser("dialogue", help="text-in to reply-out latency through the servers")
+    bd.add_argument("--concurrency", type=int, nargs="+", default=[1, 20])
+    bd.add_argument("--conversations", type=int, default=40)
+    bd.set_defaults(func=_cmd_bench_dialogue)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from bot.privacy import install_pii_filter
+
+    install_pii_filter()
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:
+        log.debug("failed", exc_info=True)
+        print(f"claimbot: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

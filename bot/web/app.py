@@ -1,0 +1,95 @@
+"""The web app served beside Rasa: health, a ticket list for analysts and its JSON API.
+
+Personal data is masked here: the full ID and phone belong to the analyst workspace (a later issue),
+which will sit behind a login.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+
+from aiohttp import web
+
+from bot.privacy import install_pii_filter, mask_id, mask_phone
+from bot.settings import load_settings
+from bot.store.ticket_store import TicketRecord, TicketStore
+
+log = logging.getLogger("claimbot.web")
+STORE = web.AppKey("store", TicketStore)
+
+COLUMNS = [("number", "报案号"), ("status", "状态"), ("claim_type", "理赔类型"), ("priority", "优先级"),
+           ("insured_name", "出险人"), ("insured_id", "身份证号"), ("diagnosis", "诊断"), ("hospital", "医院"),
+           ("contact_phone", "联系电话"), ("created_at", "创建时间")]
+
+
+def masked(record: TicketRecord) -> dict:
+    data = record.to_dict()
+    values = dict(data.get("values") or {})
+    if values.get("insured_id"):
+        values["insured_id"] = mask_id(values["insured_id"])
+    if values.get("contact_phone"):
+        values["contact_phone"] = mask_phone(values["contact_phone"])
+    data["values"] = values
+    data.pop("items", None)
+    data.pop("transcript", None)
+    return data
+
+
+async def healthz(request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"})
+
+
+async def api_tickets(request: web.Request) -> web.Response:
+    status = request.query.get("status") or None
+    try:
+        limit = max(1, min(int(request.query.get("limit", "50")), 500))
+    except ValueError:
+        return web.json_response({"error": "limit 必须是数字"}, status=400)
+    records = request.app[STORE].list(status=status, limit=limit)
+    return web.json_response({"tickets": [masked(r) for r in records]})
+
+
+async def api_ticket(request: web.Request) -> web.Response:
+    record = request.app[STORE].get(request.match_info["number"])
+    if record is None:
+        return web.json_response({"error": "没有这个报案号"}, status=404)
+    return web.json_response(masked(record))
+
+
+async def index(request: web.Request) -> web.Response:
+    rows = []
+    for r in request.app[STORE].list(limit=100):
+        d = masked(r)
+        cells = []
+        for key, _ in COLUMNS:
+            value = d.get(key) if key in d else d["values"].get(key)
+            if key == "diagnosis" and d.get("icd10"):
+                value = f"{value or ''} {d['icd10']}"
+            cells.append(f"<td>{html.escape(str(value or ''))}</td>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    head = "".join(f"<th>{html.escape(label)}</th>" for _, label in COLUMNS)
+    body = "\n".join(rows) or f"<tr><td colspan='{len(COLUMNS)}'>暂无报案</td></tr>"
+    page = f"""<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>报案工单</title>
+<style>body{{font-family:sans-serif;margin:2em}}table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:4px 8px}}</style>
+</head><body><h1>报案工单</h1><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></body></html>"""
+    return web.Response(text=page, content_type="text/html")
+
+
+def make_app(store: TicketStore | None = None) -> web.Application:
+    app = web.Application()
+    app[STORE] = store or TicketStore()
+    app.add_routes([web.get("/", index), web.get("/healthz", healthz), web.get("/api/tickets", api_tickets),
+                    web.get("/api/tickets/{number}", api_ticket)])
+    return app
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    install_pii_filter()
+    settings = load_settings()
+    web.run_app(make_app(), host=settings.host, port=settings.web_port, print=None)
+
+
+if __name__ == "__main__":
+    main()

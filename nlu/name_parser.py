@@ -1,0 +1,189 @@
+"""The insured's name from what the caller says.
+
+Names are hard for speech recognition, so callers spell the surname out (弓长张, 木子李). When they do,
+the spelled surname wins over the one recognised in the name: 章建国 + 弓长张 → 张建国. Without the bot
+having asked for the name, only explicit cues (叫, 姓名, 名字, 被保险人是) count; after it asked, a bare
+2–4 character answer that starts with a known surname is taken as the name.
+Surnames, spelled forms and cue words live in data/terms/surnames.yml.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from nlu.relation_parser import role_reference_pattern
+
+_DATA_FILE = Path(__file__).resolve().parent.parent / "data" / "terms" / "surnames.yml"
+_HANZI = "\u4e00-\u9fff"
+_CLAUSE_SPLIT_RE = re.compile(rf"[^{_HANZI}]+")
+_TRAILING_PARTICLES_RE = re.compile(r"(?:啊|呀|吧|呢|哈|的|了|嘛)+$")
+
+
+@dataclass(frozen=True)
+class NameMatch:
+    """A name in Chinese characters without spaces, and how sure we are of it."""
+
+    name: str
+    confidence: float
+    surname_spelled: bool = False
+
+
+def _alternation(words: Iterable[str]) -> str:
+    return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
+
+
+@dataclass(frozen=True)
+class _Lexicon:
+    compound: frozenset[str]
+    single: frozenset[str]
+    spelled_re: re.Pattern[str]
+    spelled: dict[str, str]
+    surname_cue_re: re.Pattern[str]
+    explicit_re: re.Pattern[str]
+    weak_re: re.Pattern[str]
+    relation_re: re.Pattern[str]
+    answer_cue_re: re.Pattern[str]
+    non_names: frozenset[str]
+    never_in_name: frozenset[str]
+    stop_chars: frozenset[str]
+
+
+@lru_cache(maxsize=1)
+def _lexicon() -> _Lexicon:
+    data = yaml.safe_load(_DATA_FILE.read_text(encoding="utf-8"))
+    spelled: dict[str, str] = {}
+    for description, surname in data["spelled"].items():
+        spelled[description] = surname
+        if "的" not in description:
+            parts = description[: -len(surname)]
+            spelled[f"{parts}的{surname}"] = surname  # 弓长的张
+            spelled[f"{description}的{surname}"] = surname  # 弓长张的张
+    single = frozenset(data["single"])
+    surname_alt = _alternation(set(data["compound"]) | single)
+    # Also generic "高矮的高" / "马路的马" / "提手旁的X": two characters that contain or describe the surname.
+    spelled_re = re.compile(
+        rf"(?P<fixed>{_alternation(spelled)})|(?P<desc>[{_HANZI}]{{2}})的(?P<s>{_alternation(single)})"
+    )
+    name_chars = rf"(?P<rest>[{_HANZI}]{{1,6}})"
+    return _Lexicon(
+        compound=frozenset(data["compound"]),
+        single=single,
+        spelled_re=spelled_re,
+        spelled=spelled,
+        surname_cue_re=re.compile(rf"(?<!百)(?<!贵)姓(?:是|的是)?(?P<s>{surname_alt})(?!名)"),
+        explicit_re=re.compile(rf"(?:{_alternation(data['explicit_cues'])})(?:是|为|叫)?{name_chars}"),
+        weak_re=re.compile(rf"(?:{_alternation(data['weak_cues'])}){name_chars}"),
+        relation_re=re.compile(rf"(?:{role_reference_pattern()})(?:是|叫做|叫|名叫)?{name_chars}"),
+        answer_cue_re=re.compile(rf"^(?:{_alternation(data['answer_cues'])})+"),
+        non_names=frozenset(data["non_names"]),
+        never_in_name=frozenset(data["never_in_name"]),
+        stop_chars=frozenset(data["given_name_stop_chars"]),
+    )
+
+
+def _spelled_surname(lex: _Lexicon, compact: str) -> tuple[str | None, str]:
+    """The surname spelled out in the text, and the text with that spelling blanked out."""
+    for m in lex.spelled_re.finditer(compact):
+        if m.group("fixed"):
+            surname = lex.spelled[m.group("fixed")]
+        else:
+            desc, surname = m.group("desc"), m.group("s")
+            if surname not in desc and not desc.endswith(("旁", "头", "底")):
+                continue
+        return surname, compact[: m.start()] + "，" + compact[m.end():]
+    return None, compact
+
+
+def _surname_of(lex: _Lexicon, text: str) -> str | None:
+    if text[:2] in lex.compound:
+        return text[:2]
+    if text[:1] in lex.single:
+        return text[:1]
+    return None
+
+
+def _is_name(lex: _Lexicon, name: str) -> bool:
+    if not 2 <= len(name) <= 4 or name in lex.non_names:
+        return False
+    return not any(len(word) >= 2 and word in name for word in lex.non_names)
+
+
+def _take_given(lex: _Lexicon, rest: str) -> str:
+    """At most two given-name characters; the second stops at words that usually follow a name."""
+    if not rest or rest[0] in lex.never_in_name:
+        return ""
+    if len(rest) > 1 and rest[1] not in lex.stop_chars and rest[1] not in lex.never_in_name:
+        return rest[:2]
+    return rest[:1]
+
+
+def _name_from(lex: _Lexicon, rest: str, hint: str | None, said_surname: str | None, need_known: bool) -> str | None:
+    """Read a name at the start of `rest`.
+
+    `hint` (spelled or 姓张) completes a given name said alone; after 姓张 a two-character answer is the
+    given name even if it starts with a surname character (姓张，叫国强).
+    """
+    surname = _surname_of(lex, rest)
+    given_only = surname is None or (said_surname is not None and len(rest) <= 2)
+    if hint and not rest.startswith(hint) and given_only:
+        surname, rest = hint, hint + rest  # 姓张，叫建国
+    if surname is None:
+        if need_known:
+            return None
+        surname = rest[:1]
+    name = surname + _take_given(lex, rest[len(surname):])
+    return name if _is_name(lex, name) and len(name) > len(surname) else None
+
+
+def _bare_answer(lex: _Lexicon, compact: str, hint: str | None, said_surname: str | None) -> str | None:
+    for clause in _CLAUSE_SPLIT_RE.split(compact):
+        clause = _TRAILING_PARTICLES_RE.sub("", lex.answer_cue_re.sub("", clause))
+        if not 1 <= len(clause) <= 4:
+            continue
+        given_only = _surname_of(lex, clause) is None or said_surname is not None
+        if hint and not clause.startswith(hint) and given_only and len(clause) <= 2:
+            clause = hint + clause
+        surname = _surname_of(lex, clause)
+        if surname and len(clause) > len(surname) and len(clause) <= len(surname) + 2 and _is_name(lex, clause):
+            return clause
+    return None
+
+
+def extract_name(text: str, expecting: bool) -> NameMatch | None:
+    """The insured's name in `text`; `expecting` is True when the bot has just asked for the name."""
+    lex = _lexicon()
+    compact = "".join(text.split())
+    spelled, compact = _spelled_surname(lex, compact)
+    cue = lex.surname_cue_re.search(compact)
+    said_surname = cue.group("s") if cue else None
+    hint = spelled or said_surname
+    if cue:  # keep "姓张" from being read as a name after 叫 or as a bare answer
+        compact = compact[: cue.start()] + "，" + compact[cue.end():]
+
+    name, confidence = None, 0.0
+    for pattern, need_known, conf in ((lex.explicit_re, False, 0.95), (lex.weak_re, True, 0.95),
+                                      (lex.relation_re, True, 0.85)):
+        for m in pattern.finditer(compact):
+            name = _name_from(lex, m.group("rest"), hint, said_surname, need_known)
+            if name:
+                confidence = conf if _surname_of(lex, name) else 0.6
+                break
+        if name:
+            break
+    if name is None and expecting:
+        name, confidence = _bare_answer(lex, compact, hint, said_surname), 0.85
+    if name is None:
+        return None
+    if spelled:
+        said = _surname_of(lex, name) or name[0]
+        if said != spelled:  # the spelled surname wins over what was recognised
+            name = spelled + name[len(said):]
+            return NameMatch(name, 0.9, True)
+        return NameMatch(name, 1.0, True)
+    return NameMatch(name, confidence)

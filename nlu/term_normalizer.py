@@ -1,0 +1,525 @@
+"""Turns a caller's words into canonical terms: diagnosis + ICD-10, hospital, treatment status, cause.
+
+Callers (and the ASR in between) rarely say the canonical term: they say 脑梗, 手腕摔断了, 锐金医院,
+我们县人民医院. The normalizer finds, in order of trust:
+
+1. exact words from the term files, matched on jieba tokens by a spaCy PhraseMatcher (plus a substring
+   pass for words of three or more characters that jieba happened to cut differently);
+2. injuries composed from a body part and an injury kind a few characters apart (小腿骨头裂了, 摔断了手腕);
+3. pinyin fuzzy matches for ASR slips (脑更死, 骨哲), at lower confidence so the bot confirms them.
+
+Overlaps keep the longest span; mentions preceded by a negation (没有骨折, 不是脑梗) are dropped, except
+that 还没出院 means the caller is still in hospital.
+
+All start/end offsets index the caller's original text; ``span_text``/``said`` are the cleaned words.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import spacy
+from spacy.matcher import PhraseMatcher
+
+from nlu import jieba_dict
+from nlu.pinyin_fuzzy import PinyinFuzzyMatcher
+from nlu.term_data import (
+    DATA_DIR,
+    Diagnosis,
+    Hospital,
+    InsuranceTerm,
+    load_term_data,
+)
+
+# Endings that make a phrase a medical facility name; the hospital registry cannot list every county
+# hospital, so a name with one of these endings is kept as said.
+HOSPITAL_SUFFIXES = ("卫生服务中心", "医疗中心", "卫生院", "保健院", "医院", "卫生所", "卫生室", "诊所")
+# Characters that end a hospital name on its left (在县医院, 送到市一医院, 那家医院).
+_NAME_STOPS = set("在去到送进是住了的从往于就过把被给说和跟与个家转院，。！？、；：,.!?;: ")
+# Words a caller puts in front of a name that are not part of it.
+_NAME_FILLERS = ("我们那边", "我们这边", "我们那儿", "我们这儿", "我们那", "我们这", "我们", "咱们", "咱",
+                 "那个", "这个", "就是", "那边", "这边", "当地", "本地", "附近", "嗯", "呃", "啊", "那", "这")
+# What is left when the caller named no particular hospital (大医院, 什么医院).
+_GENERIC_NAMES = {"大", "小", "什么", "啥", "哪", "哪个", "哪家", "一", "私人", "公立", "正规", "三甲", "好",
+                  "别的", "其他", "其它", "另外", "专科", "综合"}
+_MAX_NAME_LENGTH = 16
+# Context that makes a two-character short name a hospital (在瑞金住院, 送到华山, 瑞金那边).
+_BEFORE_HOSPITAL = set("在去到送转进是的")
+_AFTER_HOSPITAL = ("住", "看", "治", "就诊", "急诊", "门诊", "做", "开刀", "手术", "那", "这", "抢救", "检查", "查")
+
+# Words that may stand between a negation and the negated term (没有什么骨折, 未见骨折, 没去住院).
+_NEGATION_BRIDGES = ("", "是", "有", "得", "患", "过", "见", "什么", "啥", "发现", "查出", "去", "用", "被", "算",
+                     "像", "像是")
+_PUNCTUATION = set("，。！？、；：,.!?;:…~～\n")
+# An injury word said without a body part is only an injury when it says bone or wound (骨折, 扭伤).
+_BARE_INJURY_MARKERS = ("骨", "伤")
+_NEGATED_STATUS = {"已出院": "住院"}  # 还没出院 = still in hospital; any other negated status is dropped
+
+_CONFIDENCE = {"exact": 1.0, "substring": 0.95, "injury": 0.9, "injury_fallback": 0.8, "injury_fuzzy": 0.75,
+               "unknown_hospital": 0.6}
+_FUZZY_CONFIDENCE = (0.7, 0.85)  # scaled from the fuzzy cutoff to a perfect pinyin score
+
+
+@dataclass(frozen=True)
+class DiagnosisMatch:
+    term: str
+    icd10: str
+    cause: str
+    critical: bool
+    span_text: str
+    start: int
+    end: int
+    confidence: float
+    method: str  # exact | injury | fuzzy
+
+    @property
+    def category(self) -> str:
+        return self.icd10[:3]
+
+
+@dataclass(frozen=True)
+class InjuryKindMatch:
+    """An injury kind said without a body part (骨折了): the bot still needs to ask where."""
+
+    kind: str
+    span_text: str
+    start: int
+    end: int
+    confidence: float
+    method: str
+    term: str | None = None  # the data's fallback term and code for this kind (骨折 → T14), if any
+    icd10: str | None = None
+
+
+@dataclass(frozen=True)
+class HospitalMatch:
+    name: str  # canonical registry name, or the cleaned name as said when not in the registry
+    said: str
+    start: int
+    end: int
+    confidence: float
+    in_registry: bool
+
+
+@dataclass(frozen=True)
+class KeywordMatch:
+    """Keyword evidence for a closed value (treatment status, incident cause, insurance term)."""
+
+    value: str
+    said: str
+    start: int
+    end: int
+
+
+@dataclass
+class TermMatches:
+    diagnoses: list[DiagnosisMatch] = field(default_factory=list)
+    injury_kinds: list[InjuryKindMatch] = field(default_factory=list)
+    hospitals: list[HospitalMatch] = field(default_factory=list)
+    treatments: list[KeywordMatch] = field(default_factory=list)
+    causes: list[KeywordMatch] = field(default_factory=list)
+    insurance_terms: list[KeywordMatch] = field(default_factory=list)
+
+    @property
+    def best_diagnosis(self) -> DiagnosisMatch | None:
+        """The most trusted diagnosis; the earlier one on a tie."""
+        return max(self.diagnoses, key=lambda match: match.confidence, default=None)
+
+    @property
+    def best_hospital(self) -> HospitalMatch | None:
+        """A registry hospital before a name as said; the most trusted, then the earliest."""
+        return max(self.hospitals, key=lambda match: (match.in_registry, match.confidence), default=None)
+
+    @property
+    def treatment_status(self) -> str | None:
+        """身故 whenever said; otherwise the last status mentioned (住了一周，昨天出院了 → 已出院)."""
+        values = [match.value for match in self.treatments]
+        if "身故" in values:
+            return "身故"
+        return values[-1] if values else None
+
+    @property
+    def cause(self) -> str | None:
+        """The cause with most keyword evidence, backed by the diagnoses' own causes."""
+        votes: dict[str, int] = {}
+        for value in [match.value for match in self.causes] + [match.cause for match in self.diagnoses]:
+            votes[value] = votes.get(value, 0) + 1
+        return max(votes, key=lambda value: votes[value]) if votes else None
+
+
+@dataclass(frozen=True)
+class _Mention:
+    kind: str  # diag | part | injury | hosp | treat | cause | ins
+    payload: Any
+    start: int
+    end: int
+    method: str  # exact (whole tokens) | substring (3+ chars) | part_substring / injury_substring | fuzzy
+    score: float = 100.0
+
+
+def clean_text(text: str) -> tuple[str, list[int]]:
+    """Drop ASR spaces (keeping one between two Latin/digit words); return the text and original offsets."""
+    chars: list[str] = []
+    offsets: list[int] = []
+    for index, char in enumerate(text):
+        if not char.isspace():
+            chars.append(char)
+            offsets.append(index)
+            continue
+        following = next((later for later in text[index + 1:] if not later.isspace()), "")
+        if chars and chars[-1] != " " and chars[-1].isascii() and chars[-1].isalnum() \
+                and following.isascii() and following.isalnum():
+            chars.append(" ")
+            offsets.append(index)
+    return "".join(chars), offsets
+
+
+class TermNormalizer:
+    """Build once (loads the jieba words and the spaCy pipeline), then call ``normalize`` per utterance."""
+
+    def __init__(self, data_dir: Path = DATA_DIR) -> None:
+        self.data = load_term_data(data_dir)
+        jieba_dict.ensure_loaded(data_dir)
+        self.nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "jieba"}}})
+        self._phrases: dict[str, dict[str, list[Any]]] = {}
+        self._negations = tuple(
+            negation + bridge for negation in self.data.treatment.negations for bridge in _NEGATION_BRIDGES
+        )
+        self._add_phrases()
+        self._matcher = PhraseMatcher(self.nlp.vocab, attr="ORTH")
+        for kind, table in self._phrases.items():
+            self._matcher.add(kind, list(self.nlp.tokenizer.pipe(table)))
+        # phrase → [(kind, payloads)] for the substring pass: long words of every kind, all injury words
+        self._substrings: dict[str, list[tuple[str, list[Any]]]] = {}
+        for kind, table in self._phrases.items():
+            for phrase, payloads in table.items():
+                if len(phrase) >= 3 or kind in ("injury", "part"):
+                    self._substrings.setdefault(phrase, []).append((kind, payloads))
+        self._substring_lengths = sorted({len(phrase) for phrase in self._substrings})
+        self._diagnosis_fuzzy = PinyinFuzzyMatcher(
+            [(word, ("diag", diagnosis)) for diagnosis in self.data.diagnoses
+             for word in (diagnosis.term, *diagnosis.synonyms)]
+            + [(word, ("injury", kind)) for kind, words in self.data.injuries.kinds.items() for word in words],
+            is_common_word=jieba_dict.is_common_word,
+        )
+        self._hospital_fuzzy = PinyinFuzzyMatcher(
+            [(word, hospital) for hospital in self.data.hospitals for word in hospital.words],
+            is_common_word=jieba_dict.is_common_word, anchor_suffixes=HOSPITAL_SUFFIXES,
+        )
+        self._suffix_pattern = re.compile("|".join(HOSPITAL_SUFFIXES))
+
+    def _add_phrases(self) -> None:
+        data = self.data
+
+        def add(kind: str, word: str, payload: Any) -> None:
+            bucket = self._phrases.setdefault(kind, {}).setdefault(word, [])
+            if payload not in bucket:
+                bucket.append(payload)
+
+        for diagnosis in data.diagnoses:
+            for word in (diagnosis.term, *diagnosis.synonyms):
+                add("diag", word, diagnosis)
+        for kind, words in data.injuries.kinds.items():
+            for word in words:
+                add("injury", word, kind)
+        for part in data.injuries.body_parts:
+            for word in part.words:
+                add("part", word, part)
+        for hospital in data.hospitals:
+            for word in hospital.words:
+                add("hosp", word, hospital)
+        for status, words in data.treatment.statuses.items():
+            for word in words:
+                add("treat", word, status)
+        for cause, words in data.causes.items():
+            for word in words:
+                add("cause", word, cause)
+        for term in data.insurance_terms:
+            for word in (term.canonical, *term.synonyms):
+                add("ins", word, term)
+
+    # ------------------------------------------------------------------ public
+
+    def normalize(self, text: str) -> TermMatches:
+        """Every term found in one utterance (offsets into ``text`` as given, ASR spaces included)."""
+        clean, offsets = clean_text(text)
+        if not clean:
+            return TermMatches()
+
+        def to_original(match):
+            return replace(match, start=offsets[match.start], end=offsets[match.end - 1] + 1)
+
+        mentions = self._exact_mentions(clean)
+        hospitals = self._hospitals(clean, mentions)
+        hospital_spans = [(match.start, match.end) for match in hospitals]
+        mentions = [m for m in mentions if m.kind == "hosp" or not _overlaps_any(m, hospital_spans)]
+        trusted = [(m.start, m.end) for m in mentions if m.method in ("exact", "substring")]
+        mentions += [
+            _Mention(hit.entry[0], hit.entry[1], hit.start, hit.end, "fuzzy", hit.score)
+            for hit in self._diagnosis_fuzzy.search(clean, blocked=trusted + hospital_spans)
+        ]
+        diagnoses = self._diagnoses(clean, mentions)
+        return TermMatches(
+            diagnoses=[to_original(match) for match in diagnoses],
+            injury_kinds=[to_original(match) for match in self._bare_injuries(clean, mentions, diagnoses)],
+            hospitals=[to_original(match) for match in hospitals],
+            treatments=[to_original(m) for m in self._keywords(clean, mentions, "treat", _NEGATED_STATUS)],
+            causes=[to_original(m) for m in self._keywords(clean, mentions, "cause")],
+            insurance_terms=[to_original(m) for m in self._keywords(clean, mentions, "ins", check_negation=False)],
+        )
+
+    # ------------------------------------------------------------------ exact words
+
+    def _exact_mentions(self, clean: str) -> list[_Mention]:
+        doc = self.nlp(clean)
+        token_starts = {token.idx for token in doc}
+        strings = self.nlp.vocab.strings
+        mentions: list[_Mention] = []
+        seen: set[tuple[str, int, int]] = set()
+        for match_id, start, end in self._matcher(doc):
+            span = doc[start:end]
+            kind = strings[match_id]
+            seen.add((kind, span.start_char, span.end_char))
+            for payload in self._phrases[kind][span.text]:
+                mentions.append(_Mention(kind, payload, span.start_char, span.end_char, "exact"))
+        # jieba may cut a long word differently in context; words of three characters or more are specific
+        # enough to trust as substrings. Injury kinds and body parts only count when composed (see
+        # _diagnoses), so they are collected as substrings too; a body part must start a token (头 in 骨头
+        # is no head).
+        for start in range(len(clean)):
+            for length in self._substring_lengths:
+                if start + length > len(clean):
+                    break
+                for kind, payloads in self._substrings.get(clean[start:start + length], ()):
+                    if (kind, start, start + length) in seen:
+                        continue
+                    if length < 3 and kind == "part" and start not in token_starts:
+                        continue
+                    method = "substring" if length >= 3 else f"{kind}_substring"
+                    mentions.extend(_Mention(kind, payload, start, start + length, method) for payload in payloads)
+        return mentions
+
+    # ------------------------------------------------------------------ diagnoses
+
+    def _diagnoses(self, clean: str, mentions: list[_Mention]) -> list[DiagnosisMatch]:
+        candidates: list[tuple[DiagnosisMatch, int]] = []  # (match, priority: lower wins ties)
+        for mention in mentions:
+            if mention.kind == "diag":
+                diagnosis: Diagnosis = mention.payload
+                confidence = (_fuzzy_confidence(mention.score, self._diagnosis_fuzzy.score_cutoff)
+                              if mention.method == "fuzzy" else _CONFIDENCE[mention.method])
+                method = "fuzzy" if mention.method == "fuzzy" else "exact"
+                candidates.append((DiagnosisMatch(
+                    diagnosis.term, diagnosis.icd10, diagnosis.cause, diagnosis.critical,
+                    clean[mention.start:mention.end], mention.start, mention.end, confidence, method,
+                ), 0 if method == "exact" else 2))
+        parts = [m for m in mentions if m.kind == "part"]
+        for kind_mention in (m for m in mentions if m.kind == "injury"):
+            composed = self._compose(clean, kind_mention, parts)
+            if composed is not None:
+                candidates.append((composed, 1))
+        kept = _longest_first(candidates)
+        return [match for match in kept if not self._negated(clean, match.start)
+                and not (match.method != "exact" and self._negated_within(clean, match.start, match.end))]
+
+    def _compose(self, clean: str, kind_mention: _Mention, parts: list[_Mention]) -> DiagnosisMatch | None:
+        """Pair an injury kind with the nearest body part within a few characters, part first preferred.
+
+        A part with no term for that kind (后背 + 摔伤) takes the data's per-kind fallback (软组织挫伤 T14).
+        """
+        kind = kind_mention.payload
+        fallback = self.data.injuries.fallback.get(kind)
+        best: tuple[tuple, _Mention] | None = None
+        for part in parts:
+            if part.end <= kind_mention.start:
+                gap = clean[part.end:kind_mention.start]
+                rank = len(gap)
+            elif part.start >= kind_mention.end:
+                gap = clean[kind_mention.end:part.start]
+                rank = len(gap) + 0.5
+            else:
+                continue
+            if len(gap) > 3 or _PUNCTUATION & set(gap):
+                continue
+            if part.method == "part_substring" and gap:
+                continue  # 手 inside the token 手机 is only a hand when the injury follows at once (脚崴了)
+            specific = kind in part.payload.injuries
+            if not specific and fallback is None:
+                continue
+            key = (not specific, rank, -(part.end - part.start))
+            if best is None or key < best[0]:
+                best = (key, part)
+        if best is None:
+            return None
+        part = best[1]
+        injury = part.payload.injuries.get(kind) or fallback
+        start, end = min(part.start, kind_mention.start), max(part.end, kind_mention.end)
+        if kind_mention.method == "fuzzy":
+            confidence = min(_CONFIDENCE["injury_fuzzy"],
+                             _fuzzy_confidence(kind_mention.score, self._diagnosis_fuzzy.score_cutoff))
+        else:
+            confidence = _CONFIDENCE["injury" if kind in part.payload.injuries else "injury_fallback"]
+        return DiagnosisMatch(injury.term, injury.icd10, "意外", False, clean[start:end], start, end, confidence,
+                              "fuzzy" if kind_mention.method == "fuzzy" else "injury")
+
+    def _bare_injuries(self, clean: str, mentions: list[_Mention],
+                       diagnoses: list[DiagnosisMatch]) -> list[InjuryKindMatch]:
+        """Injury kinds not explained by any diagnosis (骨折了, with no body part).
+
+        Only whole words that are medical on their own count: 骨折 or 扭伤 is an injury, 摔碎了 may be a cup.
+        """
+        found: list[InjuryKindMatch] = []
+        for mention in mentions:
+            if mention.kind != "injury" or mention.method == "injury_substring":
+                continue
+            if any(not (mention.end <= d.start or mention.start >= d.end) for d in diagnoses):
+                continue
+            if any(not (mention.end <= f.start or mention.start >= f.end) for f in found):
+                continue
+            if self._negated(clean, mention.start):
+                continue
+            said = clean[mention.start:mention.end]
+            if not any(marker in said for marker in _BARE_INJURY_MARKERS):
+                continue
+            confidence = (_fuzzy_confidence(mention.score, self._diagnosis_fuzzy.score_cutoff)
+                          if mention.method == "fuzzy" else 1.0)
+            fallback = self.data.injuries.fallback.get(mention.payload)
+            found.append(InjuryKindMatch(
+                mention.payload, said, mention.start, mention.end, confidence,
+                "fuzzy" if mention.method == "fuzzy" else "exact",
+                fallback.term if fallback else None, fallback.icd10 if fallback else None,
+            ))
+        return found
+
+    # ------------------------------------------------------------------ hospitals
+
+    def _hospitals(self, clean: str, mentions: list[_Mention]) -> list[HospitalMatch]:
+        candidates: list[tuple[HospitalMatch, int]] = []
+        for mention in mentions:
+            if mention.kind == "hosp":
+                hospital: Hospital = mention.payload
+                candidates.append((HospitalMatch(hospital.name, clean[mention.start:mention.end], mention.start,
+                                                 mention.end, _CONFIDENCE[mention.method], True), 0))
+        exact_spans = [(m.start, m.end) for m in mentions if m.kind in ("hosp", "diag")]
+        for hit in self._hospital_fuzzy.search(clean, blocked=exact_spans):
+            candidates.append((HospitalMatch(hit.entry.name, hit.matched_text, hit.start, hit.end,
+                                             _fuzzy_confidence(hit.score, self._hospital_fuzzy.score_cutoff),
+                                             True), 1))
+        registry = [match for match in _longest_first(candidates) if _plausible_hospital(clean, match)]
+        unknown: list[HospitalMatch] = []
+        taken = {index for m in mentions if m.kind in ("diag", "treat", "cause") and m.method != "fuzzy"
+                 for index in range(m.start, m.end)}
+        for said, start, end in self._names_as_said(clean, taken):
+            inside = [index for index, match in enumerate(registry) if start <= match.start and match.end <= end]
+            if inside:
+                # 上海瑞金医院: the registry knows it; keep the fuller name the caller said.
+                registry[inside[0]] = replace(registry[inside[0]], said=said, start=start, end=end)
+            elif not _overlaps_any(HospitalMatch(said, said, start, end, 0.0, False),
+                                   [(m.start, m.end) for m in registry]):
+                unknown.append(HospitalMatch(said, said, start, end, _CONFIDENCE["unknown_hospital"], False))
+        return sorted(registry + unknown, key=lambda match: match.start)
+
+    def _names_as_said(self, clean: str, taken: set[int]) -> list[tuple[str, int, int]]:
+        """Facility names by their ending (县人民医院, XX镇卫生院), cleaned of the caller's fillers.
+
+        A name never reaches into words already understood as something else (``taken``: 脑梗 in 脑梗县医院).
+        """
+        names = []
+        for suffix_match in self._suffix_pattern.finditer(clean):
+            end = suffix_match.end()
+            start = suffix_match.start()
+            while (start > 0 and suffix_match.start() - start < _MAX_NAME_LENGTH
+                   and clean[start - 1] not in _NAME_STOPS and start - 1 not in taken):
+                start -= 1
+            prefix = clean[start:suffix_match.start()]
+            stripped = True
+            while stripped and prefix:
+                stripped = False
+                for filler in _NAME_FILLERS:
+                    if prefix.startswith(filler) and len(prefix) > len(filler):
+                        prefix, start, stripped = prefix[len(filler):], start + len(filler), True
+                        break
+            if not prefix or prefix in _GENERIC_NAMES or prefix in _NAME_FILLERS:
+                continue
+            names.append((clean[start:end], start, end))
+        return names
+
+    # ------------------------------------------------------------------ keywords and negation
+
+    def _keywords(self, clean: str, mentions: list[_Mention], kind: str,
+                  negated_map: dict[str, str] | None = None, *, check_negation: bool = True) -> list[KeywordMatch]:
+        """Keyword evidence of one kind; a negated keyword is dropped, or flipped through ``negated_map``."""
+        found = []
+        for mention in _longest_first([(m, 0) for m in mentions if m.kind == kind]):
+            payload = mention.payload
+            value = payload.canonical if isinstance(payload, InsuranceTerm) else payload
+            if check_negation and self._negated(clean, mention.start):
+                if not negated_map or value not in negated_map:
+                    continue
+                value = negated_map[value]
+            found.append(KeywordMatch(value, clean[mention.start:mention.end], mention.start, mention.end))
+        return found
+
+    def _negated(self, clean: str, start: int) -> bool:
+        """A negation right before ``start`` (bridging words allowed, punctuation not)."""
+        left = clean[max(0, start - 8):start]
+        for index in range(len(left) - 1, -1, -1):
+            if left[index] in _PUNCTUATION:
+                left = left[index + 1:]
+                break
+        return bool(left) and left.endswith(self._negations)
+
+    def _negated_within(self, clean: str, start: int, end: int) -> bool:
+        """A negation inside a composed injury (手腕没断)."""
+        return any(clean[start:index].endswith(self._negations) for index in range(start + 1, end))
+
+
+def _plausible_hospital(clean: str, match: HospitalMatch) -> bool:
+    """A two-character short name (瑞金, 华山) is also a place or a given name (李华山): trust it only where
+    a hospital fits: at the start of the answer, after 在/去/送…, or before 住院/看病…"""
+    if len(match.said) > 2:
+        return True
+    before = clean[:match.start].rstrip("".join(_PUNCTUATION))
+    after = clean[match.end:]
+    return not before or before[-1] in _BEFORE_HOSPITAL or after.startswith(_AFTER_HOSPITAL)
+
+
+def _overlaps_any(span, spans: list[tuple[int, int]]) -> bool:
+    return any(not (span.end <= start or span.start >= end) for start, end in spans)
+
+
+def _fuzzy_confidence(score: float, cutoff: float) -> float:
+    low, high = _FUZZY_CONFIDENCE
+    return round(low + (high - low) * max(0.0, score - cutoff) / max(1e-9, 100.0 - cutoff), 3)
+
+
+def _longest_first(candidates: list[tuple[Any, int]]) -> list[Any]:
+    """Non-overlapping spans: longer first, then lower priority number, then earlier; returned in text order."""
+    ordered = sorted(candidates, key=lambda item: (-(item[0].end - item[0].start), item[1], item[0].start))
+    kept: list[Any] = []
+    for match, _priority in ordered:
+        if all(match.end <= other.start or match.start >= other.end for other in kept):
+            kept.append(match)
+    return sorted(kept, key=lambda match: match.start)
+
+
+_instance: TermNormalizer | None = None
+_instance_lock = threading.Lock()
+
+
+def get_normalizer() -> TermNormalizer:
+    """The process-wide normalizer (the spaCy pipeline and fuzzy indexes are built once)."""
+    global _instance
+    with _instance_lock:
+        if _instance is None:
+            _instance = TermNormalizer()
+        return _instance
+
+
+def normalize(text: str) -> TermMatches:
+    """Shortcut for ``get_normalizer().normalize(text)``."""
+    return get_normalizer().normalize(text)
