@@ -19,7 +19,7 @@ from bot.claims import dialogue_plan
 from bot.claims.claim_state import ClaimState, parse_call_time
 from bot.claims.documents import documents_for
 from bot.claims.readback import draft_metadata, summary
-from bot.claims.slot_filling import fill_turn, is_correction, is_plain_affirm
+from bot.claims.slot_filling import fill_turn, is_correction, is_plain_affirm, sounds_like_report, warm_up
 from bot.claims.ticket_builder import build_draft
 from bot.claims.ticket_draft import STATUS_HANDOFF, STATUS_PENDING_REVIEW
 from bot.privacy import install_pii_filter
@@ -251,6 +251,9 @@ class ActionConfirmReport(Action):
             return [SlotSet("claim_state", state.to_slot())]
         if (intent == "affirm" and not is_correction(text)) or is_plain_affirm(text):
             return self._create_ticket(dispatcher, tracker, state)
+        state.ask_counts["confirm"] = state.ask_counts.get("confirm", 0) + 1
+        if state.ask_counts["confirm"] > load_slot_spec().dialogue["max_reasks"]:
+            return _close_with_handoff(dispatcher, tracker, state, "核对环节未能确认", "utter_handoff_after_failures")
         if intent == "deny" or is_correction(text):
             dispatcher.utter_message(response="utter_ask_which_wrong",
                                      json_message=_meta(state, "confirm", "confirming", []))
@@ -302,16 +305,24 @@ class ActionAnswerFaq(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
         state = _state(tracker)
-        state.side_questions += 1
-        state.last_turn = "side_question"
-        selector = ((tracker.latest_message or {}).get("response_selector") or {}).get("faq") or {}
+        message = tracker.latest_message or {}
+        selector = (message.get("response_selector") or {}).get("faq") or {}
         response = selector.get("response") or {}
         key = response.get("utter_action")
         phase = tracker.get_slot("phase") or "collecting"
+        opening = phase == "collecting" and tracker.active_loop_name != "claim_form"
+        if opening and (state.last_updates or sounds_like_report(message.get("text") or "")):
+            # 我爸住院了，这个能理赔吗: a report phrased as a question. Take the report.
+            return [SlotSet("claim_state", state.to_slot()), FollowupAction("claim_form")]
+        state.side_questions += 1
+        state.last_turn = "side_question"
         if key and (response.get("confidence") or 0) >= FAQ_MIN_CONFIDENCE:
             dispatcher.utter_message(response=key)
         else:
             dispatcher.utter_message(response="utter_faq_unknown")
+        if opening:
+            # The caller rang the report line: after the answer, the report begins.
+            return [SlotSet("claim_state", state.to_slot()), FollowupAction("claim_form")]
         if phase == "confirming":
             dispatcher.utter_message(response="utter_ask_confirm_again",
                                      json_message=_meta(state, "confirm", phase, [], faq=key))
@@ -364,3 +375,4 @@ def _register_ask_actions() -> None:
 
 
 _register_ask_actions()
+warm_up()

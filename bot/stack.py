@@ -58,11 +58,12 @@ class Stack:
     def _endpoints_file(self) -> Path:
         path = self.settings.var_dir / "endpoints.yml"
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(f'action_endpoint:\n  url: "{self.settings.action_url}"\n', encoding="utf-8")
+        path.write_text(f'action_endpoint:\n  url: "{self.settings.action_url}"\n  enable_selective_domain: true\n',
+                        encoding="utf-8")
         return path
 
     def _spawn(self, name: str, cmd: list[str]) -> None:
-        env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "PYTHONUNBUFFERED": "1",
+        env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "PYTHONUNBUFFERED": "1", "PYTHONWARNINGS": "ignore",
                "TF_CPP_MIN_LOG_LEVEL": "3", "SQLALCHEMY_SILENCE_UBER_WARNING": "1"}
         proc = subprocess.Popen(cmd, cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                 text=True, start_new_session=True)

@@ -10,13 +10,17 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from nlu import date_parser, id_number, name_parser, phone_number, relation_parser
+from nlu.jieba_dict import is_common_word
+from nlu.term_data import all_dictionary_words
 from nlu.term_normalizer import get_normalizer
 from nlu.text_normalizer import normalize_text
 
 EXTRACTOR = "ClaimEntityExtractor"
+SPAN_ANCHOR = datetime(2099, 12, 31, 23, 59)
 _ID_SPAN = re.compile(r"\d{17}[\dX]|\d{15}")
 _PHONE_SPAN = re.compile(r"(?:\+?86)?1[3-9]\d{9}|0\d{2,3}-?\d{7,8}")
 
@@ -36,6 +40,16 @@ def _entity(slot: str, value: str, start: int, end: int, confidence: float, **de
 def _blank(text: str, start: int, end: int) -> str:
     """Masks a consumed span so later parsers do not read an ID's digits as a date or a phone."""
     return text[:start] + " " * (end - start) + text[end:]
+
+
+@lru_cache(maxsize=1)
+def _dictionary_words() -> frozenset[str]:
+    return frozenset(all_dictionary_words())
+
+
+def _is_word(text: str) -> bool:
+    """An ordinary word or one of our terms or keywords (查出, 住院), which a name is not."""
+    return text in _dictionary_words() or is_common_word(text)
 
 
 def extract_entities(text: str, now: datetime | None = None, normalized: bool = False) -> list[dict[str, Any]]:
@@ -60,7 +74,9 @@ def extract_entities(text: str, now: datetime | None = None, normalized: bool = 
         found.append(_entity("contact_phone", phone, start, end, 1.0))
         work = _blank(work, start, end)
 
-    dm = date_parser.parse_incident_date(work, now or datetime.now())
+    # Only the phrase is wanted here; the dialogue resolves it against the call's own time. A far-future
+    # anchor keeps 这周四 or 三月二号 from being dropped as "future" relative to the server's clock.
+    dm = date_parser.parse_incident_date(work, now or SPAN_ANCHOR)
     if dm is not None:
         found.append(_entity("incident_date", dm.text, dm.start, dm.end, dm.confidence, iso=dm.date.isoformat()))
 
@@ -87,6 +103,8 @@ def extract_entities(text: str, now: datetime | None = None, normalized: bool = 
         found.append(_entity("reporter_relation", rel.relation, max(start, 0), max(start, 0) + len(rel.text), 0.95))
 
     nm = name_parser.extract_name(work, expecting=False)
+    if nm is not None and nm.confidence < 0.9 and _is_word(nm.name):
+        nm = None  # 我妈妈查出了…: a word after a relation word, not a name
     if nm is not None:
         start = work.find(nm.name[0])
         found.append(_entity("insured_name", nm.name, max(start, 0), max(start, 0) + len(nm.name), nm.confidence))

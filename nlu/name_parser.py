@@ -155,6 +155,24 @@ def _bare_answer(lex: _Lexicon, compact: str, hint: str | None, said_surname: st
     return None
 
 
+def _at_word_boundary(name: str, compact: str) -> str:
+    """Drops a last character that belongs to the next word (杨刚滑雪摔了 → 杨刚, not 杨刚滑)."""
+    start = compact.find(name)
+    end = start + len(name)
+    if start < 0 or end >= len(compact) or len(name) < 3:
+        return name
+    import jieba  # the segmenter is loaded by the NLU anyway; imported here to keep this module light
+
+    pos = 0
+    for token in jieba.cut(compact[start:end + 4], HMM=False):
+        if pos == len(name) - 1 and len(token) > 1:  # a word starts at the name's last character
+            return name[:-1]
+        pos += len(token)
+        if pos >= len(name):
+            break
+    return name
+
+
 def extract_name(text: str, expecting: bool) -> NameMatch | None:
     """The insured's name in `text`; `expecting` is True when the bot has just asked for the name."""
     lex = _lexicon()
@@ -180,6 +198,7 @@ def extract_name(text: str, expecting: bool) -> NameMatch | None:
         name, confidence = _bare_answer(lex, compact, hint, said_surname), 0.85
     if name is None:
         return None
+    name = _at_word_boundary(name, compact)
     if spelled:
         said = _surname_of(lex, name) or name[0]
         if said != spelled:  # the spelled surname wins over what was recognised

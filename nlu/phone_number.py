@@ -71,13 +71,24 @@ def validate_phone(value: str) -> PhoneCheck:
     return PhoneCheck(False, "length", _HINTS["length"])
 
 
+# "区号零二七，号码二八四零二三零五": the area code and the number said as two labelled parts.
+_LABELLED_LANDLINE_RE = re.compile(r"区号(?:是)?\s*(?P<area>[^，,。；;\s]{2,8}?)\s*[，,；;\s]*(?:号码|电话|座机)(?:是)?")
+
+
+def _join_labelled_landline(text: str) -> str:
+    m = _LABELLED_LANDLINE_RE.search(text)
+    if not m:
+        return text
+    return text[:m.start()] + m.group("area") + text[m.end():]
+
+
 def extract_phone(text: str) -> str | None:
     """The first mobile or area-coded landline number in `text`, as digits only.
 
     Each digit run is tried whole, then by the caller's own digit groups, so a phone number said right
     after another number (comma or pause between them) is still found; an ID-length run is not split.
     """
-    for run in find_digit_runs(text, min_digits=7):
+    for run in find_digit_runs(_join_labelled_landline(text), min_digits=7):
         if run.digits.endswith("X"):
             continue
         groups = run.groups

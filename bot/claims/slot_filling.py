@@ -6,6 +6,7 @@ Called by the extraction action on every caller turn, and directly by unit tests
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -20,6 +21,8 @@ from bot.slot_spec import REPO_ROOT, load_slot_spec
 from nlu import date_parser, name_parser, phone_number
 from nlu.claim_entities import extract_entities
 from nlu.text_normalizer import assess_input, normalize_text
+
+_LONG_DIGITS = re.compile(r"\d{7,}[Xx]?")  # IDs and phone numbers are not dates
 
 
 @lru_cache(maxsize=1)
@@ -40,6 +43,10 @@ def says_unknown(text: str) -> bool:
 
 def is_correction(text: str) -> bool:
     return any(w in text for w in _answer_words()["correction_cues"])
+
+
+def sounds_like_report(text: str) -> bool:
+    return any(w in text for w in _answer_words()["report_cues"])
 
 
 def is_plain_affirm(text: str) -> bool:
@@ -70,8 +77,15 @@ def _candidates(text: str, entities: list[dict[str, Any]], now: datetime, asked:
             detail["said"] = value
             value, conf = resolved
         cands[slot] = {"value": value, "confidence": conf, "detail": detail}
+    if "incident_date" not in cands:
+        # The NLU only locates phrases; resolve against the call time what it may have missed.
+        match = date_parser.parse_incident_date(_LONG_DIGITS.sub(" ", text), now)
+        if match is not None:
+            cands["incident_date"] = {"value": match.date.isoformat(), "confidence": match.confidence,
+                                      "detail": {"said": match.text}}
 
-    if "insured_name" not in cands and ("insured_name" in asked or (phase == "confirming" and "名" in text)):
+    correcting_name = phase == "confirming" and (("名" in text) or (not cands and is_correction(text)))
+    if "insured_name" not in cands and ("insured_name" in asked or correcting_name):
         for clause in _clauses(text):
             nm = name_parser.extract_name(clause, expecting=True)
             if nm is not None:
@@ -148,3 +162,11 @@ def fill_turn(text: str, values: Mapping[str, Any], state: ClaimState, now: date
         state.last_turn = "nothing_new"
     return result
 
+
+
+def warm_up() -> None:
+    """Loads the parsers' data and the segmenter once, at server start rather than on a caller's turn."""
+    from datetime import timezone
+
+    fill_turn("他叫张建国，昨天下午在瑞金医院住院，电话13812345678", {}, ClaimState(asked=["insured_name"]),
+              datetime.now(timezone.utc), "collecting")

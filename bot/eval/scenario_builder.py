@@ -455,10 +455,6 @@ class Plan:
         return "他" if self.person.male else "她"
 
 
-def _fill(template: str, **values: str) -> str:
-    return template.format(**values)
-
-
 class CallWriter:
     """Turns a plan into the opening and the nine answers, with one random stream per call."""
 
@@ -755,6 +751,10 @@ def _includes(rng: random.Random, kind: str, relation: str) -> dict[str, bool]:
 
 
 class ScenarioBuilder:
+    """Plans and writes the whole set. Set-level quotas (roles, deaths, landlines, vague openings, people on
+    file) are drawn from one seeded stream; each call then gets its own stream, so one call's wording does
+    not shift every later call."""
+
     def __init__(self, seed: int = DEFAULT_SEED, count: int = DEFAULT_COUNT,
                  people: list[tuple[str, str, date | None]] | None = None,
                  hospital_registry: object = None):
@@ -827,8 +827,6 @@ class ScenarioBuilder:
         unregistered = [h for h in self.hospitals if h not in registered]
         hospital = rng.choice(unregistered if unregistered and rng.random() < 0.07 else registered)
         phone = self._phone(rng, landline, pools.CITY_AREA_CODES.get(hospital.city))
-        if kind == "full" and role.relation == "本人" and treatment == "身故":
-            kind = "partial"
         plan = Plan(sid=f"d{index + 1:03d}", now=now, role=role, person=person, diag=diag, target=target,
                     hospital=hospital, treatment=treatment, phone=phone, landline=landline,
                     opening_kind=kind, event=event)
