@@ -342,6 +342,11 @@ class ActionReprompt(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
         state = _state(tracker)
         phase = tracker.get_slot("phase") or "collecting"
+        text = (tracker.latest_message or {}).get("text") or ""
+        understood = state.last_turn not in ("garbage", "empty", "too_long")
+        if phase == "collecting" and understood and (state.last_updates or sounds_like_report(text)):
+            # The classifier was unsure, but this is plainly a report (我是方杰，我出事了): take it.
+            return [FollowupAction("claim_form")]
         state.ask_counts["describe"] = state.ask_counts.get("describe", 0) + 1
         if state.ask_counts["describe"] > load_slot_spec().dialogue["max_reasks"] + 1:
             return _close_with_handoff(dispatcher, tracker, state, "多次未能听清来电内容", "utter_handoff_after_failures")

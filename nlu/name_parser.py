@@ -68,7 +68,7 @@ def _lexicon() -> _Lexicon:
     surname_alt = _alternation(set(data["compound"]) | single)
     # Also generic "高矮的高" / "马路的马" / "提手旁的X": two characters that contain or describe the surname.
     spelled_re = re.compile(
-        rf"(?P<fixed>{_alternation(spelled)})|(?P<desc>[{_HANZI}]{{2}})的(?P<s>{_alternation(single)})"
+        rf"(?P<fixed>{_alternation(spelled)})|的(?P<s>{surname_alt})"
     )
     name_chars = rf"(?P<rest>[{_HANZI}]{{1,6}})"
     return _Lexicon(
@@ -76,7 +76,7 @@ def _lexicon() -> _Lexicon:
         single=single,
         spelled_re=spelled_re,
         spelled=spelled,
-        surname_cue_re=re.compile(rf"(?<!百)(?<!贵)姓(?:是|的是)?(?P<s>{surname_alt})(?!名)"),
+        surname_cue_re=re.compile(rf"(?<!百)(?<!贵)复?姓(?:是|的是)?(?P<s>{surname_alt})(?!名)"),
         explicit_re=re.compile(rf"(?:{_alternation(data['explicit_cues'])})(?:是|为|叫)?{name_chars}"),
         weak_re=re.compile(rf"(?:{_alternation(data['weak_cues'])}){name_chars}"),
         relation_re=re.compile(rf"(?:{role_reference_pattern()})(?:是|叫做|叫|名叫)?{name_chars}"),
@@ -92,11 +92,17 @@ def _spelled_surname(lex: _Lexicon, compact: str) -> tuple[str | None, str]:
     for m in lex.spelled_re.finditer(compact):
         if m.group("fixed"):
             surname = lex.spelled[m.group("fixed")]
-        else:
-            desc, surname = m.group("desc"), m.group("s")
-            if surname not in desc and not desc.endswith(("旁", "头", "底")):
-                continue
-        return surname, compact[: m.start()] + "，" + compact[m.end():]
+            return surname, compact[: m.start()] + "，" + compact[m.end():]
+        surname = m.group("s")
+        for size in (2, 3, 4):  # 石头的石, 诸葛亮的诸葛, 提手旁的扌: the description names the surname
+            desc = compact[max(0, m.start() - size):m.start()]
+            if len(desc) == size and (surname in desc or desc.endswith(("旁", "头", "底"))):
+                return surname, compact[: m.start() - size] + "，" + compact[m.end():]
+        said = compact.rfind(surname, 0, m.start())
+        for given in (2, 1):  # 闫浩然门里三横的闫: any short description right after the name just said
+            start = said + len(surname) + given
+            if said >= 0 and 2 <= m.start() - start <= 4:
+                return surname, compact[:start] + "，" + compact[m.end():]
     return None, compact
 
 

@@ -203,7 +203,10 @@ class TermNormalizer:
         self._diagnosis_fuzzy = PinyinFuzzyMatcher(
             [(word, ("diag", diagnosis)) for diagnosis in self.data.diagnoses
              for word in (diagnosis.term, *diagnosis.synonyms)]
-            + [(word, ("injury", kind)) for kind, words in self.data.injuries.kinds.items() for word in words],
+            + [(word, ("injury", kind)) for kind, words in self.data.injuries.kinds.items() for word in words]
+            # Treatment words slip too (驻院 → 住院, 初院 → 出院); they share the same pinyin index.
+            + [(word, ("treat", status)) for status, words in self.data.treatment.statuses.items()
+               for word in words if len(word) >= 2],
             is_common_word=jieba_dict.is_common_word,
         )
         self._hospital_fuzzy = PinyinFuzzyMatcher(
@@ -255,7 +258,8 @@ class TermNormalizer:
 
         mentions = self._exact_mentions(clean)
         hospitals = self._hospitals(clean, mentions)
-        hospital_spans = [(match.start, match.end) for match in hospitals]
+        # A name-as-said ending in 医院 is a weak guess (怕金森医院确诊的): only registry hospitals block terms.
+        hospital_spans = [(match.start, match.end) for match in hospitals if match.in_registry]
         mentions = [m for m in mentions if m.kind == "hosp" or not _overlaps_any(m, hospital_spans)]
         trusted = [(m.start, m.end) for m in mentions if m.method in ("exact", "substring")]
         mentions += [
@@ -263,6 +267,8 @@ class TermNormalizer:
             for hit in self._diagnosis_fuzzy.search(clean, blocked=trusted + hospital_spans)
         ]
         diagnoses = self._diagnoses(clean, mentions)
+        diagnosis_spans = [(d.start, d.end) for d in diagnoses]
+        hospitals = [h for h in hospitals if h.in_registry or not _overlaps_any(h, diagnosis_spans)]
         return TermMatches(
             diagnoses=[to_original(match) for match in diagnoses],
             injury_kinds=[to_original(match) for match in self._bare_injuries(clean, mentions, diagnoses)],

@@ -22,6 +22,7 @@ from nlu import date_parser, name_parser, phone_number
 from nlu.claim_entities import extract_entities
 from nlu.text_normalizer import assess_input, normalize_text
 
+_PRONOUNS = re.compile(r"[他她我你您不对]")  # 吕他爸, 吕不对: a clause misread as a name
 _LONG_DIGITS = re.compile(r"\d{7,}[Xx]?")  # IDs and phone numbers are not dates
 
 
@@ -88,7 +89,7 @@ def _candidates(text: str, entities: list[dict[str, Any]], now: datetime, asked:
     if "insured_name" not in cands and ("insured_name" in asked or correcting_name):
         for clause in _clauses(text):
             nm = name_parser.extract_name(clause, expecting=True)
-            if nm is not None:
+            if nm is not None and not _PRONOUNS.search(nm.name):
                 cands["insured_name"] = {"value": nm.name, "confidence": nm.confidence, "detail": {}}
                 break
     if phase == "confirming" and values.get("contact_phone") and "contact_phone" not in cands:

@@ -1,0 +1,102 @@
+"""One caller turn → slot updates, with the dialogue context the NLU does not have."""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.claims.claim_state import UNKNOWN, ClaimState
+from bot.claims.slot_filling import fill_turn
+
+NOW = datetime(2026, 3, 14, 10, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+def fill(text, asked=(), values=None, phase="collecting", state=None):
+    state = state or ClaimState(asked=list(asked))
+    result = fill_turn(text, values or {}, state, NOW, phase)
+    return result, state
+
+
+def test_all_in_one_opening_fills_everything_said():
+    result, state = fill("我爸昨天下午在小区里摔了一跤，手腕摔断了，现在在瑞金医院住院")
+    assert result.updates == {
+        "reporter_relation": "子女", "incident_date": "2026-03-13", "incident_cause": "意外",
+        "diagnosis": "桡骨远端骨折", "hospital": "上海交通大学医学院附属瑞金医院", "treatment_status": "住院",
+    }
+    assert state.details["diagnosis"]["detail"]["icd10"] == "S52"
+    assert state.details["hospital"]["source"].startswith("我爸")
+
+
+def test_bare_name_only_when_asked():
+    assert "insured_name" not in fill("张建国")[0].updates
+    assert fill("张建国", asked=["insured_name"])[0].updates["insured_name"] == "张建国"
+    assert fill("出险的是朱琳，夫妻关系", asked=["insured_name", "reporter_relation"])[0].updates == {
+        "insured_name": "朱琳", "reporter_relation": "配偶"}
+
+
+def test_volunteered_item_does_not_overwrite_but_answer_does():
+    values = {"hospital": "复旦大学附属华山医院"}
+    assert "hospital" not in fill("我在瑞金医院", values=values)[0].updates
+    assert fill("我在瑞金医院", asked=["hospital"], values=values)[0].updates["hospital"].endswith("瑞金医院")
+
+
+def test_failed_checksum_reasked_once_with_hint_then_accepted_and_flagged():
+    state = ClaimState(asked=["insured_id"])
+    result, state = fill("身份证号310104195003071081", state=state)
+    assert result.updates == {} and state.pending_hint == "utter_hint_id_checksum"
+    result, state = fill("身份证号310104195003071081", state=state)
+    assert result.updates == {"insured_id": "310104195003071081"}
+    assert state.flags["insured_id"] == "身份证校验位不符"
+
+
+def test_unknown_answer_recorded_and_flagged():
+    result, state = fill("这个不清楚", asked=["insured_id"])
+    assert result.updates == {"insured_id": UNKNOWN}
+    assert state.flags["insured_id"] == "来电人不清楚"
+
+
+def test_corrections_at_readback():
+    values = {"incident_date": "2026-03-13", "contact_phone": "13812345678", "insured_name": "章建国"}
+    result, _ = fill("不对，是前天", values=values, phase="confirming")
+    assert result.updates == {"incident_date": "2026-03-12"} and result.corrected == ["incident_date"]
+    result, _ = fill("电话号码错了 后四位是八七六五", values=values, phase="confirming")
+    assert result.updates == {"contact_phone": "13812348765"}
+    result, _ = fill("不对，被保险人张建国", values=values, phase="confirming")
+    assert result.updates == {"insured_name": "张建国"}
+
+
+def test_bad_input_stores_nothing():
+    for bad in ["", "   ", "😀😀", "I want to report", "<script>alert(1)</script>", "报" * 10_000]:
+        result, state = fill(bad, asked=["insured_name"])
+        assert result.updates == {}, bad
+        assert state.last_turn in ("empty", "garbage", "too_long"), bad
+
+
+def test_asr_style_text():
+    result, _ = fill("嗯 那个 我 父亲 脑 更 死 在 锐金 医院 住 院 了")
+    assert result.updates["diagnosis"] == "脑梗死"
+    assert result.updates["hospital"].endswith("瑞金医院")
+    result, _ = fill("身份证 三幺零幺零四 一九五零 零三零七 幺零八 叉", asked=["insured_id"])
+    assert result.updates == {"insured_id": "31010419500307108X"}
+
+
+def test_names_as_callers_and_recognizers_give_them():
+    cases = {
+        "出险的是彭辉": "彭辉", "本人袁婷": "袁婷", "啊 朱丽娟": "朱丽娟", "上官 振华 复姓 上官": "上官振华",
+        "闫 浩然 门里 三横 的 闫": "闫浩然", "诸葛 强 诸葛亮 的 诸葛": "诸葛强", "他叫金卫东，金子的金": "金卫东",
+        "出险的是胡志刚": "胡志刚", "啊 吕思远 双口 吕，嗯 我 是 他 爸": "吕思远",
+    }
+    for text, name in cases.items():
+        assert fill(text, asked=["insured_name", "reporter_relation"])[0].updates.get("insured_name") == name, text
+
+
+def test_asr_slips_in_treatment_and_diagnosis():
+    assert fill("初院 了", asked=["treatment_status"])[0].updates == {"treatment_status": "已出院"}
+    assert fill("现在 驻院 呢", asked=["treatment_status"])[0].updates == {"treatment_status": "住院"}
+    result, state = fill("怕 金森 医院 确诊 的", asked=["diagnosis"])
+    assert state.details["diagnosis"]["detail"]["icd10"] == "G20" and "hospital" not in result.updates
+
+
+def test_labelled_landline_and_spoken_x():
+    assert fill("打家里电话吧，区号零二七，号码二八四零二三零五", asked=["contact_phone"])[0].updates == {
+        "contact_phone": "02728402305"}
+    assert fill("号码 是 四 四 零 一 零 三 一九七二 零四二六 二三 六 大写 的 艾克斯", asked=["insured_id"])[0].updates == {
+        "insured_id": "44010319720426236X"}
