@@ -31,8 +31,8 @@ logger = logging.getLogger(__name__)
 install_pii_filter()
 
 SLOTS = load_slot_spec().names
-# Closing the call changes `phase`, which the rule that ran the action was conditioned on, so the rule can
-# no longer predict the wait for the caller; the action says so itself.
+# Closing the call changes `phase`, which the rule that ran the action was conditioned on. data/rules.yml
+# teaches the policies to wait for the caller then; the follow-up makes it certain for paths no rule lists.
 LISTEN = FollowupAction("action_listen")
 FAQ_MIN_CONFIDENCE = 0.5
 _store: TicketStore | None = None

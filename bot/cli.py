@@ -103,7 +103,7 @@ def _cmd_bench_nlu(args: argparse.Namespace) -> int:
 def _cmd_bench_dialogue(args: argparse.Namespace) -> int:
     from bot.bench.dialogue_bench import run
 
-    return run(args.concurrency, args.conversations)
+    return run(args.concurrency, args.conversations, args.think)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -143,6 +143,9 @@ def build_parser() -> argparse.ArgumentParser:
     bd = bsub.add_parser("dialogue", help="text-in to reply-out latency through the servers")
     bd.add_argument("--concurrency", type=int, nargs="+", default=[1, 20])
     bd.add_argument("--conversations", type=int, default=40)
+    bd.add_argument("--think", type=float, nargs="+", default=[0.0, 3.0],
+                    help="seconds each simulated caller pauses between turns (0 = back-to-back requests; "
+                         "a phone caller needs about 3 s to hear a prompt and answer)")
     bd.set_defaults(func=_cmd_bench_dialogue)
     return p
 

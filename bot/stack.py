@@ -84,7 +84,7 @@ class Stack:
         started = time.monotonic()
         self._spawn("actions", [rasa_executable(), "run", "actions", "--actions", "actions",
                                 "--port", str(s.action_port)])
-        self._spawn("rasa", [rasa_executable(), "run", "--enable-api", "--model", str(model),
+        self._spawn("rasa", [sys.executable, "-m", "bot.rasa_main", "run", "--enable-api", "--model", str(model),
                              "--port", str(s.rasa_port), "--interface", s.host,
                              "--endpoints", str(self._endpoints_file()), "--credentials", "credentials.yml",
                              "--cors", "*"])

@@ -103,6 +103,12 @@ def _spelled_surname(lex: _Lexicon, compact: str) -> tuple[str | None, str]:
             start = said + len(surname) + given
             if said >= 0 and 2 <= m.start() - start <= 4:
                 return surname, compact[:start] + "，" + compact[m.end():]
+    # 余睿，人未余: the surname's parts said without 的, ending the answer, after the name itself
+    tail = re.search(rf"[{_HANZI}]{{2}}(?P<s>[{_HANZI}])$", compact)
+    if tail and "姓" not in compact and tail.group("s") in lex.single and compact.rfind(tail.group("s"), 0, tail.start()) >= 0:
+        start = tail.start()
+        if start - compact.rfind(tail.group("s"), 0, start) >= 2:
+            return tail.group("s"), compact[:start]
     return None, compact
 
 

@@ -18,7 +18,7 @@ from bot.slot_spec import REPO_ROOT
 from bot.stack import Stack, action_server_ready, rasa_ready
 
 
-async def _conversation(client: BotClient, scenario: dict, timings: list[float]) -> None:
+async def _conversation(client: BotClient, scenario: dict, timings: list[float], think_s: float) -> None:
     sender = f"bench-{uuid.uuid4().hex[:10]}"
     meta = {"now": str(scenario["now"])}
     reply = await client.start_call(sender, **meta)
@@ -31,9 +31,11 @@ async def _conversation(client: BotClient, scenario: dict, timings: list[float])
         if reply.meta.get("ticket_number"):
             return
         text = caller.reply_to(reply)
+        if think_s:
+            await asyncio.sleep(think_s)  # the caller listens to the prompt and speaks the answer
 
 
-async def _load(rasa_url: str, concurrency: int, conversations: int) -> list[float]:
+async def _load(rasa_url: str, concurrency: int, conversations: int, think_s: float) -> list[float]:
     scenarios = load_scenarios(REPO_ROOT / "data" / "scenarios" / "dev.yml")
     timings: list[float] = []
     sem = asyncio.Semaphore(concurrency)
@@ -43,23 +45,24 @@ async def _load(rasa_url: str, concurrency: int, conversations: int) -> list[flo
 
         async def one(i: int) -> None:
             async with sem:
-                await _conversation(client, scenarios[i % len(scenarios)], timings)
+                await _conversation(client, scenarios[i % len(scenarios)], timings, think_s)
 
         await asyncio.gather(*(one(i) for i in range(max(conversations, concurrency))))
     return timings
 
 
-def run(concurrency: list[int], conversations: int) -> int:
+def run(concurrency: list[int], conversations: int, think_s: list[float]) -> int:
     settings = load_settings()
     stack = None
     if not (rasa_ready(settings) and action_server_ready(settings)):
         stack = Stack(settings, with_web=False)
         print(f"stack started: all services ready {stack.start():.1f} s after start")
     try:
-        asyncio.run(_load(settings.rasa_url, 1, 5))  # warm-up
-        for c in concurrency:
-            timings = asyncio.run(_load(settings.rasa_url, c, max(conversations, c)))
-            print(f"concurrency {c:>3}: reply latency {describe_ms(timings)}")
+        asyncio.run(_load(settings.rasa_url, 1, 5, 0.0))  # warm-up
+        for think in think_s:
+            for c in concurrency:
+                timings = asyncio.run(_load(settings.rasa_url, c, max(conversations, c), think))
+                print(f"concurrency {c:>3}, caller pause {think:.1f} s: reply latency {describe_ms(timings)}")
         rss, n = stack_rss_mb()
         print(f"stack memory: {rss:.0f} MB RSS over {n} processes")
     finally:

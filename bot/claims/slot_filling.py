@@ -18,7 +18,7 @@ import yaml
 from bot.claims.checks import check_item
 from bot.claims.claim_state import UNKNOWN, ClaimState
 from bot.slot_spec import REPO_ROOT, load_slot_spec
-from nlu import date_parser, name_parser, phone_number
+from nlu import date_parser, name_parser, phone_number, relation_parser
 from nlu.claim_entities import extract_entities
 from nlu.text_normalizer import assess_input, normalize_text
 
@@ -91,6 +91,12 @@ def _candidates(text: str, entities: list[dict[str, Any]], now: datetime, asked:
             nm = name_parser.extract_name(clause, expecting=True)
             if nm is not None and not _PRONOUNS.search(nm.name):
                 cands["insured_name"] = {"value": nm.name, "confidence": nm.confidence, "detail": {}}
+                break
+    if "reporter_relation" not in cands and "reporter_relation" in asked:
+        for clause in _clauses(text):  # 出险的是郭玉林，女儿: the one-word answer is its own clause
+            rel = relation_parser.extract_relation(clause)
+            if rel is not None:
+                cands["reporter_relation"] = {"value": rel.relation, "confidence": rel.confidence, "detail": {}}
                 break
     if phase == "confirming" and values.get("contact_phone") and "contact_phone" not in cands:
         fixed = phone_number.apply_correction(str(values["contact_phone"]), text)

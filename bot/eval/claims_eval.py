@@ -101,6 +101,7 @@ def score(outcomes: list[CallOutcome], store: TicketStore) -> dict[str, Any]:
     first_right = final_right = flow_ok = completed = handoff = over = 0
     per_slot = {s: 0 for s in slots}
     failures: list[dict[str, Any]] = []
+    over_ids: list[str] = []
     turns = [o.turns for o in outcomes]
     for o in outcomes:
         expect = o.scenario["expect"]
@@ -122,6 +123,7 @@ def score(outcomes: list[CallOutcome], store: TicketStore) -> dict[str, Any]:
             handoff += 1
         if o.turns > BUDGET:
             over += 1
+            over_ids.append(o.scenario.get("id"))
         if o.first_draft and not wrong and o.turns <= BUDGET and o.ticket_number and not o.handoff:
             flow_ok += 1
         if o.error:
@@ -141,6 +143,7 @@ def score(outcomes: list[CallOutcome], store: TicketStore) -> dict[str, Any]:
             "max": sorted_turns[-1],
         },
         "over_budget": over,
+        "over_budget_ids": over_ids,
         "per_slot": {s: round(c / n, 4) if n else 0.0 for s, c in per_slot.items()},
         "failures": failures,
     }

@@ -100,3 +100,8 @@ def test_labelled_landline_and_spoken_x():
         "contact_phone": "02728402305"}
     assert fill("号码 是 四 四 零 一 零 三 一九七二 零四二六 二三 六 大写 的 艾克斯", asked=["insured_id"])[0].updates == {
         "insured_id": "44010319720426236X"}
+
+
+def test_one_word_relation_after_the_name():
+    updates = fill("出险的是郭玉林，女儿", asked=["insured_name", "reporter_relation"])[0].updates
+    assert updates == {"insured_name": "郭玉林", "reporter_relation": "子女"}
