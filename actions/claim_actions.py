@@ -12,7 +12,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
+from rasa_sdk.events import ActionExecutionRejected, ActiveLoop, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.claims import dialogue_plan
@@ -143,6 +143,16 @@ class ActionExtractClaimItems(Action):
         return events + [SlotSet("claim_state", state.to_slot())]
 
 
+def _interruption_handled(tracker: Tracker) -> bool:
+    """Whether this caller turn's hand-off or side question already ran (the form is being resumed)."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return False
+        if event.get("event") == "action" and event.get("name") in ("action_answer_faq", "action_handoff"):
+            return True
+    return False
+
+
 class ValidateClaimForm(Action):
     """Decides what the form asks next (stage order) or ends it early for a hand-off."""
 
@@ -151,6 +161,11 @@ class ValidateClaimForm(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
         state = _state(tracker)
+        intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+        if not _interruption_handled(tracker) and (
+                intent == "request_human" or (intent == "faq" and not state.last_updates)):
+            # Let the interruption rules (hand-off, side question) run instead of re-asking.
+            return [ActionExecutionRejected("claim_form")]
         values = _values(tracker)
         requested = tracker.get_slot("requested_slot")
         still_missing = requested if requested and values.get(requested) in (None, "") else None

@@ -119,3 +119,11 @@ def test_bad_input_mid_form_keeps_collected_items_and_other_calls_served(stack):
     slots = _tracker_slots(stack.rasa_url, bad_sender)
     assert slots["hospital"] and slots["reporter_relation"] == "子女"
     assert good_replies[-1].asking == ["insured_id"]
+
+
+def test_side_question_mid_report_is_answered_then_the_question_repeated(stack):
+    sender, replies = asyncio.run(_talk(stack.rasa_url, [OPENING, "理赔需要准备哪些材料啊", "他叫张建国，我是他儿子"]))
+    faq_reply = replies[2]
+    assert faq_reply.asking == ["insured_name"]  # the form asks again after the answer
+    assert len(faq_reply.texts) >= 2 and "材料" not in faq_reply.texts[-1]
+    assert replies[3].asking == ["insured_id"]

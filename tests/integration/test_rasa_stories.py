@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -20,13 +19,10 @@ def test_conversation_stories_pass(tmp_path: Path):
     proc = subprocess.run(
         [rasa_executable(), "test", "core", "--model", str(model), "--stories", "tests/stories",
          "--out", str(out), "--fail-on-prediction-errors"],
-        cwd=ROOT, capture_output=True, text=True, timeout=600,
+        check=False, cwd=ROOT, capture_output=True, text=True, timeout=600,
     )
     failed = out / "failed_test_stories.yml"
     detail = failed.read_text(encoding="utf-8") if failed.exists() else proc.stdout[-3000:] + proc.stderr[-3000:]
     assert proc.returncode == 0, detail
     assert "story" not in (failed.read_text(encoding="utf-8") if failed.exists() else ""), detail
 
-
-if __name__ == "__main__":
-    sys.exit(pytest.main([__file__]))
