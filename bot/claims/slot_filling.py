@@ -10,25 +10,18 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import lru_cache
 from typing import Any
-
-import yaml
 
 from bot.claims.checks import check_item
 from bot.claims.claim_state import UNKNOWN, ClaimState
-from bot.slot_spec import REPO_ROOT, load_slot_spec
+from bot.slot_spec import load_slot_spec
 from nlu import date_parser, name_parser, phone_number, relation_parser
+from nlu.answer_cues import says_any
 from nlu.claim_entities import extract_entities
 from nlu.text_normalizer import assess_input, normalize_text
 
 _PRONOUNS = re.compile(r"[他她我你您不对]")  # 吕他爸, 吕不对: a clause misread as a name
 _LONG_DIGITS = re.compile(r"\d{7,}[Xx]?")  # IDs and phone numbers are not dates
-
-
-@lru_cache(maxsize=1)
-def _answer_words() -> dict[str, list[str]]:
-    return yaml.safe_load((REPO_ROOT / "data" / "terms" / "answers.yml").read_text(encoding="utf-8"))
 
 
 @dataclass
@@ -39,20 +32,20 @@ class TurnResult:
 
 
 def says_unknown(text: str) -> bool:
-    return any(w in text for w in _answer_words()["unknown"])
+    return says_any(text, "unknown")
 
 
 def is_correction(text: str) -> bool:
-    return any(w in text for w in _answer_words()["correction_cues"])
+    return says_any(text, "correction_cues")
 
 
 def sounds_like_report(text: str) -> bool:
-    return any(w in text for w in _answer_words()["report_cues"])
+    return says_any(text, "report_cues")
 
 
 def is_plain_affirm(text: str) -> bool:
     """对 / 没错 without any correction cue."""
-    return not is_correction(text) and any(w in text for w in _answer_words()["affirm_cues"])
+    return not is_correction(text) and says_any(text, "affirm_cues")
 
 
 def _resolve_date(entity: dict[str, Any], text: str, now: datetime) -> tuple[str, float] | None:

@@ -1,6 +1,9 @@
-"""Rasa component: empty, garbage or oversized input is classified `nlu_fallback` with certainty.
+"""Rasa component: guards the intent for the two cases where a classifier's guess is costly.
 
-A classifier would give such text some intent; the dialogue must instead re-prompt and store nothing.
+- Empty, garbage or oversized input is classified `nlu_fallback` with certainty: the dialogue must
+  re-prompt and store nothing, whatever the classifier made of it.
+- `request_human` ends the report, so it stands only when the caller said a word for a person
+  (data/terms/answers.yml `human_cues`); otherwise the next-ranked intent is taken.
 """
 
 from __future__ import annotations
@@ -14,10 +17,16 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from nlu.answer_cues import says_any
 from nlu.components.asr_text_normalizer import INPUT_QUALITY
 from nlu.text_normalizer import assess_input
 
 FALLBACK = "nlu_fallback"
+HUMAN = "request_human"
+
+
+def _asks_for_person(text: str) -> bool:
+    return says_any(text, "human_cues")
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
@@ -33,6 +42,12 @@ class InputGuard(GraphComponent):
             if text.startswith("/"):
                 continue
             quality = message.get(INPUT_QUALITY) or assess_input(text).kind
+            intent = message.get(INTENT) or {}
+            if quality == "ok" and intent.get("name") == HUMAN and not _asks_for_person(text):
+                ranking = [r for r in message.get(INTENT_RANKING_KEY, []) if r.get("name") != HUMAN]
+                if ranking:
+                    message.set(INTENT, ranking[0], add_to_output=True)
+                    message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
             if quality != "ok":
                 intent = {"name": FALLBACK, "confidence": 1.0}
                 message.set(INTENT, intent, add_to_output=True)

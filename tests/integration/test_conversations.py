@@ -122,8 +122,14 @@ def test_bad_input_mid_form_keeps_collected_items_and_other_calls_served(stack):
 
 
 def test_side_question_mid_report_is_answered_then_the_question_repeated(stack):
-    sender, replies = asyncio.run(_talk(stack.rasa_url, [OPENING, "理赔需要准备哪些材料啊", "他叫张建国，我是他儿子"]))
+    _sender, replies = asyncio.run(_talk(stack.rasa_url, [OPENING, "理赔需要准备哪些材料啊", "他叫张建国，我是他儿子"]))
     faq_reply = replies[2]
     assert faq_reply.asking == ["insured_name"]  # the form asks again after the answer
     assert len(faq_reply.texts) >= 2 and "材料" not in faq_reply.texts[-1]
     assert replies[3].asking == ["insured_id"]
+
+
+def test_answer_that_looks_like_request_human_does_not_hand_off(stack):
+    _, replies = asyncio.run(_talk(stack.rasa_url, [OPENING, "余睿，人未余"]))
+    assert not replies[-1].meta.get("handoff")
+    assert replies[-1].asking == ["insured_id"]
