@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up everything the project needs on a fresh machine: the Python 3.10 venv at .venv/ with every
 # dependency pinned in requirements.lock, the `claimbot` console script, and (with --test) the Debian
-# packages the tests use. Re-running is cheap: nothing is reinstalled when the lock file is unchanged.
+# PostgreSQL server the tests use, started privately. Re-running is cheap: nothing is reinstalled when
+# the lock file is unchanged.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -34,11 +35,7 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
 fi
 
 if [ "$want_test" = 1 ]; then
-  # PostgreSQL proves the ticket store on a real server besides SQLite.
-  if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
-    echo "installing Debian packages for the tests (postgresql)..."
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq && apt-get install -y -qq postgresql >/dev/null
-  fi
+  # PostgreSQL proves the ticket store on a real server besides SQLite (Debian package, root).
+  bash scripts/start_test_postgres.sh >/dev/null
 fi
 echo "setup done: .venv/bin/claimbot"

@@ -4,6 +4,7 @@ at several numbers of concurrent conversations (simulated callers from the dev s
 from __future__ import annotations
 
 import asyncio
+import random
 import time
 import uuid
 
@@ -20,6 +21,7 @@ from bot.stack import Stack, action_server_ready, rasa_ready
 
 async def _conversation(client: BotClient, scenario: dict, timings: list[float], think_s: float) -> None:
     sender = f"bench-{uuid.uuid4().hex[:10]}"
+    await asyncio.sleep(random.uniform(0, think_s))  # calls begin at different moments
     meta = {"now": str(scenario["now"])}
     reply = await client.start_call(sender, **meta)
     caller = SimulatedCaller(scenario)
@@ -31,8 +33,8 @@ async def _conversation(client: BotClient, scenario: dict, timings: list[float],
         if reply.meta.get("ticket_number"):
             return
         text = caller.reply_to(reply)
-        if think_s:
-            await asyncio.sleep(think_s)  # the caller listens to the prompt and speaks the answer
+        if think_s:  # the caller listens to the prompt and speaks the answer; callers are not in step
+            await asyncio.sleep(random.uniform(0.5 * think_s, 1.5 * think_s))
 
 
 async def _load(rasa_url: str, concurrency: int, conversations: int, think_s: float) -> list[float]:

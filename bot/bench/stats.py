@@ -20,7 +20,7 @@ def describe_ms(values_s: list[float]) -> str:
             f"p99={percentile(ms, 99):.1f} ms max={max(ms):.1f} ms")
 
 
-def stack_rss_mb(markers: tuple[str, ...] = ("rasa run", "bot.web.app")) -> tuple[float, int]:
+def stack_rss_mb(markers: tuple[str, ...] = ("bot.rasa_main", "rasa run actions", "bot.web.app")) -> tuple[float, int]:
     """Resident memory of every process of the stack (found by command line), and how many there are."""
     total_kb, count = 0, 0
     for proc in Path("/proc").iterdir():
