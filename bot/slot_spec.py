@@ -44,9 +44,6 @@ class SlotSpec:
     def group_of(self, slot: str) -> AskGroup:
         return next(g for g in self.ask_groups if slot in g.slots)
 
-    def stage_label(self, stage: str) -> str:
-        return dict(self.stages)[stage]
-
 
 @lru_cache(maxsize=1)
 def load_slot_spec(path: Path = SLOTS_FILE) -> SlotSpec:

@@ -18,7 +18,6 @@ _SPACE_AROUND_DIGIT = re.compile(rf"(?<=[{_CJK}\d])\s+(?=\d)|(?<=\d)\s+(?=[{_CJK
 _MULTISPACE = re.compile(r"\s+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\ufeff]")
 _HAS_CJK = re.compile(rf"[{_CJK}]")
-_HAS_ALNUM = re.compile(r"[0-9A-Za-z]")
 
 MAX_CHARS = 500  # a caller turn longer than this is cut: nobody says more in one breath
 
@@ -72,7 +71,3 @@ def assess_input(text: str | None) -> InputQuality:
     if "<" in text and ">" in text or re.search(r"(?i)\b(select|drop|insert|delete)\b.*\b(from|table|into)\b", text):
         return InputQuality("garbage", "markup or SQL")
     return InputQuality("ok")
-
-
-def has_alnum(text: str) -> bool:
-    return bool(_HAS_ALNUM.search(text))

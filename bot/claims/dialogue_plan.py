@@ -57,8 +57,3 @@ def handoff_reason(state: ClaimState, requested: str | None) -> str | None:
         if state.ask_counts.get(group, 0) > dialogue["max_reasks"]:
             return f"多次未能获取{load_slot_spec().slot(requested).label}"
     return None
-
-
-def turn_budget(state: ClaimState) -> int:
-    """The contract's budget: 8 turns, plus one per correction and per side question."""
-    return load_slot_spec().dialogue["turn_budget"] + state.corrections + state.side_questions

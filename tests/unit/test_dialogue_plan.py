@@ -48,7 +48,3 @@ def test_handoff_after_two_failed_reasks_and_turn_limit():
     assert dialogue_plan.handoff_reason(state, None) is None
     limit = load_slot_spec().dialogue["max_turns"]
     assert dialogue_plan.handoff_reason(ClaimState(turns=limit), None) == "通话轮次超限"
-
-
-def test_budget_grows_with_corrections_and_side_questions():
-    assert dialogue_plan.turn_budget(ClaimState(corrections=1, side_questions=1)) == 10
