@@ -34,7 +34,9 @@ _REPEAT = (
     r"(?![十百千万起样岁块元人天年月日号点])"
 )
 # The ID check character; it can only end a run.
-_X_WORD = r"大写的?(?:[xXＸ]|叉|[艾埃爱]克斯)|[艾埃爱]克斯|叉|(?<![A-Za-z])[xXＸｘ](?![A-Za-z])"
+# the check character X, also when announced: 最后一位是叉, 尾号是艾克斯
+_X_WORD = (r"(?:(?:最后一位|最后一个|末位|尾号|尾数)(?:是|为)?)?"
+           r"(?:大写的?(?:[xXＸ]|叉|[艾埃爱]克斯)|[艾埃爱]克斯|叉|(?<![A-Za-z])[xXＸｘ](?![A-Za-z]))")
 _TOKEN_RE = re.compile(rf"(?P<repeat>{_REPEAT})|(?P<x>{_X_WORD})|(?P<digit>{_DIGIT_CLASS})")
 # What may stand between two digit groups of one number: spaces, punctuation, spoken dash, short fillers.
 _GAP_RE = re.compile(r"(?:[\s,，、\-－—–_/()（）]|杠|嗯|呃|额|啊|那个)+")

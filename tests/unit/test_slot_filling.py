@@ -105,3 +105,15 @@ def test_labelled_landline_and_spoken_x():
 def test_one_word_relation_after_the_name():
     updates = fill("出险的是郭玉林，女儿", asked=["insured_name", "reporter_relation"])[0].updates
     assert updates == {"insured_name": "郭玉林", "reporter_relation": "子女"}
+
+
+def test_dialect_opening_and_two_character_hospital_names():
+    updates = fill("我家老头子脑子里出血了，人在华西，还在ICU")[0].updates
+    assert updates["hospital"] == "四川大学华西医院" and updates["treatment_status"] == "住院"
+    assert fill("俺爹在县医院住着呢")[0].updates == {
+        "reporter_relation": "子女", "hospital": "县医院", "treatment_status": "住院"}
+
+
+def test_announced_check_character():
+    result, _ = fill("身份证号码是 三幺零幺零四 一九五零 零三零七 幺零八 最后一位是叉", asked=["insured_id"])
+    assert result.updates == {"insured_id": "31010419500307108X"}
