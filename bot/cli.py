@@ -162,7 +162,7 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except Exception as exc:
         log.debug("failed", exc_info=True)
-        print(f"claimbot: {exc}", file=sys.stderr)
+        print(f"claimbot 出错：{exc}", file=sys.stderr)
         return 1
 
 

@@ -96,10 +96,10 @@ class Stack:
             for name, proc in self.procs.items():
                 if proc.poll() is not None:
                     self.stop()
-                    raise RuntimeError(f"{name} exited with code {proc.returncode} during start-up; see its log above")
+                    raise RuntimeError(f"{name} 启动时退出（代码 {proc.returncode}），原因见上方日志")
             if time.monotonic() > deadline:
                 self.stop()
-                raise RuntimeError(f"the stack was not ready within {READY_TIMEOUT_S} s")
+                raise RuntimeError(f"服务在 {READY_TIMEOUT_S} 秒内未就绪，请查看上方日志")
             time.sleep(0.3)
         took = time.monotonic() - started
         log.info("ready in %.1f s: rasa %s, actions %s, web %s", took, s.rasa_url, s.action_url,
