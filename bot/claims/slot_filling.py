@@ -91,6 +91,11 @@ def _candidates(text: str, entities: list[dict[str, Any]], now: datetime, asked:
             if rel is not None:
                 cands["reporter_relation"] = {"value": rel.relation, "confidence": rel.confidence, "detail": {}}
                 break
+    if "incident_cause" in asked and "incident_cause" not in cands:
+        cause = "疾病" if says_any(text, "cause_answer_illness") else (
+            "意外" if says_any(text, "cause_answer_accident") else None)
+        if cause:
+            cands["incident_cause"] = {"value": cause, "confidence": 0.85, "detail": {"said": text}}
     if phase == "confirming" and values.get("contact_phone") and "contact_phone" not in cands:
         fixed = phone_number.apply_correction(str(values["contact_phone"]), text)
         if fixed:

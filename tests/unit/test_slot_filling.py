@@ -117,3 +117,10 @@ def test_dialect_opening_and_two_character_hospital_names():
 def test_announced_check_character():
     result, _ = fill("身份证号码是 三幺零幺零四 一九五零 零三零七 幺零八 最后一位是叉", asked=["insured_id"])
     assert result.updates == {"insured_id": "31010419500307108X"}
+
+
+def test_short_cause_answers_and_dialect_dates():
+    assert fill("病", asked=["incident_cause"])[0].updates == {"incident_cause": "疾病"}
+    assert fill("心脏的病", asked=["incident_cause"])[0].updates["incident_cause"] == "疾病"
+    assert fill("从梯子上跌下来", asked=["incident_cause"])[0].updates == {"incident_cause": "意外"}
+    assert fill("昨个儿上午", asked=["incident_date"])[0].updates == {"incident_date": "2026-03-13"}
