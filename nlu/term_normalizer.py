@@ -22,6 +22,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import jieba
 import spacy
 from spacy.matcher import PhraseMatcher
 
@@ -206,7 +207,7 @@ class TermNormalizer:
             + [(word, ("injury", kind)) for kind, words in self.data.injuries.kinds.items() for word in words]
             # Treatment words slip too (驻院 → 住院, 初院 → 出院); they share the same pinyin index.
             + [(word, ("treat", status)) for status, words in self.data.treatment.statuses.items()
-               for word in words if len(word) >= 2],
+               for word in words if len(word) == 2],  # longer ones are specific enough to be said right
             is_common_word=jieba_dict.is_common_word,
         )
         self._hospital_fuzzy = PinyinFuzzyMatcher(
@@ -265,6 +266,7 @@ class TermNormalizer:
         mentions += [
             _Mention(hit.entry[0], hit.entry[1], hit.start, hit.end, "fuzzy", hit.score)
             for hit in self._diagnosis_fuzzy.search(clean, blocked=trusted + hospital_spans)
+            if hit.end - hit.start > 2 or _on_word_boundaries(clean, hit.start, hit.end)
         ]
         diagnoses = self._diagnoses(clean, mentions)
         diagnosis_spans = [(d.start, d.end) for d in diagnoses]
@@ -486,12 +488,23 @@ class TermNormalizer:
 
 def _plausible_hospital(clean: str, match: HospitalMatch) -> bool:
     """A two-character short name (瑞金, 华山) is also a place or a given name (李华山): trust it only where
-    a hospital fits: at the start of the answer, after 在/去/送…, or before 住院/看病…"""
+    a hospital fits: at the start of the answer or a clause, after 在/去/送…, or before 住院/看病…"""
     if len(match.said) > 2:
         return True
+    if not clean[:match.start] or clean[match.start - 1] in _PUNCTUATION:
+        return True  # a clause of its own: 哮喘犯了，浙二
     before = clean[:match.start].rstrip("".join(_PUNCTUATION))
     after = clean[match.end:]
     return not before or before[-1] in _BEFORE_HOSPITAL or after.startswith(_AFTER_HOSPITAL)
+
+
+def _on_word_boundaries(clean: str, start: int, end: int) -> bool:
+    """A two-character slip replaces a word (驻院 for 住院); a homophone that straddles two words is chance
+    (工地上干活 holds 上干, which sounds like 上感)."""
+    bounds = {0}
+    for word, _, word_end in jieba.tokenize(clean):
+        bounds.add(word_end)
+    return start in bounds and end in bounds
 
 
 def _overlaps_any(span, spans: list[tuple[int, int]]) -> bool:

@@ -124,3 +124,9 @@ def test_short_cause_answers_and_dialect_dates():
     assert fill("心脏的病", asked=["incident_cause"])[0].updates["incident_cause"] == "疾病"
     assert fill("从梯子上跌下来", asked=["incident_cause"])[0].updates == {"incident_cause": "意外"}
     assert fill("昨个儿上午", asked=["incident_date"])[0].updates == {"incident_date": "2026-03-13"}
+
+
+def test_no_chance_homophones_across_words():
+    assert "diagnosis" not in fill("吴建军，我俩是同事，一个工地上干活的")[0].updates  # 上干 ≠ 上感
+    assert fill("看了门诊，开了点药", asked=["treatment_status"])[0].updates == {"treatment_status": "门诊"}
+    assert fill("哮喘犯了，浙二", asked=["diagnosis", "hospital"])[0].updates["hospital"] == "浙江大学医学院附属第二医院"
