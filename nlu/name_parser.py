@@ -94,6 +94,8 @@ def _spelled_surname(lex: _Lexicon, compact: str) -> tuple[str | None, str]:
             surname = lex.spelled[m.group("fixed")]
             return surname, compact[: m.start()] + "，" + compact[m.end():]
         surname = m.group("s")
+        if not _starts_a_name(compact, surname, m.start()):
+            continue  # 罗春梅，梅花的梅 describes a given-name character, not the surname
         for size in (2, 3, 4):  # 石头的石, 诸葛亮的诸葛, 提手旁的扌: the description names the surname
             desc = compact[max(0, m.start() - size):m.start()]
             if len(desc) == size and (surname in desc or desc.endswith(("旁", "头", "底"))):
@@ -167,6 +169,31 @@ def _bare_answer(lex: _Lexicon, compact: str, hint: str | None, said_surname: st
     return None
 
 
+def _starts_a_name(compact: str, surname: str, before: int) -> bool:
+    """Whether `surname` was said earlier at the start of a name (text start, or after a pause or cue)."""
+    pos = compact.find(surname)
+    while 0 <= pos < before:
+        if pos == 0 or compact[pos - 1] in "，,。 是叫嗯啊呃哦":
+            return True
+        pos = compact.find(surname, pos + 1)
+    return False
+
+
+_CHAR_DESCRIPTION_RE = re.compile(rf"[{_HANZI}]{{1,3}}的(?P<c>[{_HANZI}])")
+
+
+def _strip_char_descriptions(compact: str) -> str:
+    """Drops "志气的志", "强大的强": descriptions of a character of the name just said."""
+    while True:
+        for m in _CHAR_DESCRIPTION_RE.finditer(compact):
+            desc = m.group(0)[:-2]
+            if m.group("c") in desc and m.group("c") in compact[: m.start()]:
+                compact = compact[: m.start()] + "，" + compact[m.end():]
+                break
+        else:
+            return compact
+
+
 def _at_word_boundary(name: str, compact: str) -> str:
     """Drops a last character that belongs to the next word (杨刚滑雪摔了 → 杨刚, not 杨刚滑)."""
     start = compact.find(name)
@@ -190,6 +217,7 @@ def extract_name(text: str, expecting: bool) -> NameMatch | None:
     lex = _lexicon()
     compact = "".join(text.split())
     spelled, compact = _spelled_surname(lex, compact)
+    compact = _strip_char_descriptions(compact)
     cue = lex.surname_cue_re.search(compact)
     said_surname = cue.group("s") if cue else None
     hint = spelled or said_surname

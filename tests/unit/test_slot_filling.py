@@ -130,3 +130,9 @@ def test_no_chance_homophones_across_words():
     assert "diagnosis" not in fill("吴建军，我俩是同事，一个工地上干活的")[0].updates  # 上干 ≠ 上感
     assert fill("看了门诊，开了点药", asked=["treatment_status"])[0].updates == {"treatment_status": "门诊"}
     assert fill("哮喘犯了，浙二", asked=["diagnosis", "hospital"])[0].updates["hospital"] == "浙江大学医学院附属第二医院"
+
+
+def test_given_name_characters_described():
+    assert fill("罗春梅，四维罗，春天的春，梅花的梅，本人", asked=["insured_name", "reporter_relation"])[0].updates == {
+        "insured_name": "罗春梅", "reporter_relation": "本人"}
+    assert fill("高峰，高山的高，山峰的峰", asked=["insured_name"])[0].updates == {"insured_name": "高峰"}
