@@ -26,6 +26,7 @@ from bot.privacy import install_pii_filter
 from bot.slot_spec import load_slot_spec
 from bot.store.policy_store import lookup_policy
 from bot.store.ticket_store import TicketStore
+from nlu.answer_cues import says_any
 
 logger = logging.getLogger(__name__)
 install_pii_filter()
@@ -162,8 +163,10 @@ class ValidateClaimForm(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
         state = _state(tracker)
         intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+        text = (tracker.latest_message or {}).get("text") or ""
         if not _interruption_handled(tracker) and (
-                intent == "request_human" or (intent == "faq" and not state.last_updates)):
+                intent == "request_human"
+                or (intent == "faq" and not state.last_updates and says_any(text, "question_cues"))):
             # Let the interruption rules (hand-off, side question) run instead of re-asking.
             return [ActionExecutionRejected("claim_form")]
         values = _values(tracker)
