@@ -246,3 +246,31 @@ def extract_name(text: str, expecting: bool) -> NameMatch | None:
             return NameMatch(name, 0.9, True)
         return NameMatch(name, 1.0, True)
     return NameMatch(name, confidence)
+
+
+_SPOKEN_FILLERS = frozenset({"嗯", "呃", "啊", "哦", "喂", "额", "那个", "就是", "他叫", "她叫", "我叫", "叫", "是"})
+_WORD_SPLIT_RE = re.compile(rf"[^{_HANZI}]+")
+
+
+def name_from_recognizer_words(text: str) -> NameMatch | None:
+    """The name a recognizer hands over as its first words, before any spelling-out.
+
+    "蒋国栋 草字头 的 蒋 国家 的 国", "宋 立新 嗯 宋朝 的 宋": a caller says the name, then describes its
+    characters; the recognizer separates the words, so the name is the first word (or a surname word and
+    the given-name word after it). Only for text with word spaces, when the bot asked for the name.
+    """
+    if not re.search(rf"[{_HANZI}]\s+[{_HANZI}]", text):
+        return None
+    lex = _lexicon()
+    words = [w for w in _WORD_SPLIT_RE.split(text) if w and w not in _SPOKEN_FILLERS]
+    if not words:
+        return None
+    first = words[0]
+    if first in lex.compound or first in lex.single:  # 宋 立新 / 上官 振华
+        if len(words) < 2 or not 1 <= len(words[1]) <= 2:
+            return None
+        first += words[1]
+    surname = _surname_of(lex, first)
+    if surname is None or not _is_name(lex, first) or len(first) - len(surname) not in (1, 2):
+        return None
+    return NameMatch(first, 0.85)

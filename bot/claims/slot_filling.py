@@ -56,7 +56,7 @@ def _resolve_date(entity: dict[str, Any], text: str, now: datetime) -> tuple[str
 
 
 def _candidates(text: str, entities: list[dict[str, Any]], now: datetime, asked: list[str],
-                values: Mapping[str, Any], phase: str) -> dict[str, dict[str, Any]]:
+                values: Mapping[str, Any], phase: str, raw_text: str) -> dict[str, dict[str, Any]]:
     """slot -> {value, confidence, detail} from the entities plus context-only readings."""
     cands: dict[str, dict[str, Any]] = {}
     for ent in entities:
@@ -79,8 +79,14 @@ def _candidates(text: str, entities: list[dict[str, Any]], now: datetime, asked:
                                       "detail": {"said": match.text}}
 
     correcting_name = phase == "confirming" and (("名" in text) or (not cands and is_correction(text)))
+    if "insured_name" in asked or correcting_name:
+        # Recognizer output: the name is the first words, before the characters are described; this
+        # reading beats a cue-based one that the descriptions can mislead (蒋国栋 … 那个 栋梁的栋).
+        spoken = next(filter(None, map(name_parser.name_from_recognizer_words, _clauses(raw_text))), None)
+        if spoken is not None and not _PRONOUNS.search(spoken.name):
+            cands["insured_name"] = {"value": spoken.name, "confidence": spoken.confidence, "detail": {}}
     if "insured_name" not in cands and ("insured_name" in asked or correcting_name):
-        for clause in _clauses(text):
+        for clause in _clauses(raw_text):
             nm = name_parser.extract_name(clause, expecting=True)
             if nm is not None and not _PRONOUNS.search(nm.name):
                 cands["insured_name"] = {"value": nm.name, "confidence": nm.confidence, "detail": {}}
@@ -128,7 +134,7 @@ def fill_turn(text: str, values: Mapping[str, Any], state: ClaimState, now: date
     if entities is None:
         entities = extract_entities(norm, now, normalized=True)
     asked = list(state.asked)
-    cands = _candidates(norm, entities, now, asked, values, phase)
+    cands = _candidates(norm, entities, now, asked, values, phase, text)
     dialogue = load_slot_spec().dialogue
     for slot in load_slot_spec().names:
         cand = cands.get(slot)

@@ -136,3 +136,20 @@ def test_given_name_characters_described():
     assert fill("罗春梅，四维罗，春天的春，梅花的梅，本人", asked=["insured_name", "reporter_relation"])[0].updates == {
         "insured_name": "罗春梅", "reporter_relation": "本人"}
     assert fill("高峰，高山的高，山峰的峰", asked=["insured_name"])[0].updates == {"insured_name": "高峰"}
+
+
+def test_recognizer_words_name_then_spelled_characters():
+    cases = {
+        "苏晓红 嗯 苏州 的 苏 拂晓 的 晓 红色 的 红": "苏晓红",
+        "蒋国栋 草字头 的 蒋 国家 的 国 那个 栋梁 的 栋": "蒋国栋",
+        "崔海 山 字头 的 崔 大海 的 海": "崔海",
+        "宋 立新 嗯 宋朝 的 宋 站立 的 立 新旧 的 新": "宋立新",
+        "嗯 罗春梅 四维 罗 春天 的 春 嗯 梅花 的 梅，本人": "罗春梅",
+        "嗯 许 志强 那个 言午许 志气 的 志 强大 的 强": "许志强",
+        "冯子涵 两点水 一个 马 的 冯 嗯 子涵": "冯子涵",
+    }
+    for text, name in cases.items():
+        assert fill(text, asked=["insured_name"])[0].updates.get("insured_name") == name, text
+    values = {"insured_name": "蒋那"}
+    result, _ = fill("不对，蒋国栋 草字头 的 蒋 国家 的 国", values=values, phase="confirming")
+    assert result.updates == {"insured_name": "蒋国栋"}
