@@ -153,3 +153,11 @@ def test_recognizer_words_name_then_spelled_characters():
     values = {"insured_name": "蒋那"}
     result, _ = fill("不对，蒋国栋 草字头 的 蒋 国家 的 国", values=values, phase="confirming")
     assert result.updates == {"insured_name": "蒋国栋"}
+
+
+def test_recognizer_words_that_are_ordinary_words():
+    assert fill("王国 庆 三横王", asked=["insured_name"])[0].updates == {"insured_name": "王国庆"}
+    assert fill("王子 涵", asked=["insured_name"])[0].updates == {"insured_name": "王子涵"}
+    updates = fill("她 叫 赵 秀英 走 肖赵，普通 朋友", asked=["insured_name", "reporter_relation"])[0].updates
+    assert updates == {"insured_name": "赵秀英", "reporter_relation": "朋友"}
+    assert fill("李娜 木子 李", asked=["insured_name"])[0].updates == {"insured_name": "李娜"}
