@@ -54,7 +54,7 @@ _AFTER_HOSPITAL = ("住", "看", "治", "就诊", "急诊", "门诊", "做", "�
 
 # Words that may stand between a negation and the negated term (没有什么骨折, 未见骨折, 没去住院).
 _NEGATION_BRIDGES = ("", "是", "有", "得", "患", "过", "见", "什么", "啥", "发现", "查出", "去", "用", "被", "算",
-                     "像", "像是")
+                     "像", "像是", "让", "叫", "要", "需要")
 _PUNCTUATION = set("，。！？、；：,.!?;:…~～\n")
 # An injury word said without a body part is only an injury when it says bone or wound (骨折, 扭伤).
 _BARE_INJURY_MARKERS = ("骨", "伤")

@@ -161,3 +161,7 @@ def test_recognizer_words_that_are_ordinary_words():
     updates = fill("她 叫 赵 秀英 走 肖赵，普通 朋友", asked=["insured_name", "reporter_relation"])[0].updates
     assert updates == {"insured_name": "赵秀英", "reporter_relation": "朋友"}
     assert fill("李娜 木子 李", asked=["insured_name"])[0].updates == {"insured_name": "李娜"}
+
+
+def test_negated_admission():
+    assert fill("嗯 看 了 门诊 没 让 驻院", asked=["treatment_status"])[0].updates == {"treatment_status": "门诊"}
