@@ -17,6 +17,7 @@ from pathlib import Path
 
 import yaml
 
+from nlu.jieba_dict import is_common_word
 from nlu.relation_parser import role_reference_pattern
 
 _DATA_FILE = Path(__file__).resolve().parent.parent / "data" / "terms" / "surnames.yml"
@@ -248,7 +249,6 @@ def extract_name(text: str, expecting: bool) -> NameMatch | None:
     return NameMatch(name, confidence)
 
 
-_ORDINARY_WORD_FREQ = 100  # jieba frequency above which a two- or three-character string is a word
 _SPOKEN_FILLERS = frozenset({"嗯", "呃", "啊", "哦", "喂", "额", "那个", "就是", "他", "她", "我", "他叫", "她叫", "我叫",
                              "叫", "是", "名字", "姓名"})
 _WORD_SPLIT_RE = re.compile(rf"[^{_HANZI}]+")
@@ -272,18 +272,12 @@ def name_from_recognizer_words(text: str) -> NameMatch | None:
         if len(words) < 2 or not 1 <= len(words[1]) <= 2:
             return None
         first += words[1]
-    elif _is_ordinary_word(first) and len(words) > 1 and len(words[1]) == 1:
+    elif is_common_word(first) and len(words) > 1 and len(words[1]) == 1:
         first += words[1]  # 王国 庆 / 王子 涵: the recognizer cut a word (王国, 王子) out of the name
     surname = _surname_of(lex, first)
     if surname is None or not _is_name(lex, first) or len(first) - len(surname) not in (1, 2):
         return None
-    if _is_ordinary_word(first):
+    if is_common_word(first):
         return None  # 普通 朋友: a word, not a name
     return NameMatch(first, 0.85)
 
-
-def _is_ordinary_word(word: str) -> bool:
-    import jieba  # loaded by the NLU already; imported here to keep this module light
-
-    jieba.dt.check_initialized()
-    return (jieba.dt.FREQ.get(word) or 0) > _ORDINARY_WORD_FREQ
