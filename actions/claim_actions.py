@@ -21,7 +21,7 @@ from bot.claims.documents import documents_for
 from bot.claims.readback import draft_metadata, summary
 from bot.claims.slot_filling import fill_turn, is_correction, is_plain_affirm, sounds_like_report, warm_up
 from bot.claims.ticket_builder import build_draft
-from bot.claims.ticket_draft import STATUS_HANDOFF, STATUS_PENDING_REVIEW
+from bot.claims.ticket_draft import STATUS_HANDOFF, STATUS_INTERRUPTED, STATUS_PENDING_REVIEW
 from bot.privacy import install_pii_filter
 from bot.slot_spec import load_slot_spec
 from bot.store.policy_store import lookup_policy
@@ -82,21 +82,28 @@ def _transcript(tracker: Tracker) -> list[dict[str, str]]:
     return lines
 
 
+# Events a voice channel sends on the caller's behalf (docs/bot-protocol.md): not caller turns.
+CHANNEL_INTENTS = ("call_start", "caller_silent", "call_dropped")
+
+
 def _close_with_handoff(dispatcher: CollectingDispatcher, tracker: Tracker, state: ClaimState,
-                        reason: str, response: str) -> list[EventType]:
-    """Saves the partial ticket (转人工) and a callback task before telling the caller."""
+                        reason: str, response: str | None, status: str = STATUS_HANDOFF) -> list[EventType]:
+    """Saves the partial ticket (转人工, or 通话中断 when the line dropped) and a callback task before
+    telling the caller (nobody is told when the line is gone)."""
     state.handoff = reason
     values = _values(tracker)
-    draft = build_draft(tracker.sender_id, values, state, _transcript(tracker), STATUS_HANDOFF)
+    draft = build_draft(tracker.sender_id, values, state, _transcript(tracker), status)
     store = ticket_store()
     record = store.create_ticket(draft)
     phone = values.get("contact_phone") or _latest_metadata(tracker).get("caller") or ""
     if phone and not store.callbacks_for(record.number):
         store.create_callback(record.number, str(phone), reason, state.call_time() + timedelta(hours=2))
     state.ticket_number = record.number
-    dispatcher.utter_message(response=response,
-                             json_message=_meta(state, "handoff", "closed", [], handoff=True,
-                                                ticket_number=record.number, reason=reason))
+    meta = _meta(state, "handoff", "closed", [], handoff=True, ticket_number=record.number, reason=reason)
+    if response:
+        dispatcher.utter_message(response=response, json_message=meta)
+    else:
+        dispatcher.utter_message(json_message=meta)
     return [SlotSet("claim_state", state.to_slot()), SlotSet("phase", "closed"), SlotSet("requested_slot", None),
             LISTEN]
 
@@ -122,7 +129,7 @@ class ActionExtractClaimItems(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
         message = tracker.latest_message or {}
-        if (message.get("intent") or {}).get("name") == "call_start":
+        if (message.get("intent") or {}).get("name") in CHANNEL_INTENTS:
             return []
         state = _state(tracker)
         phase = tracker.get_slot("phase") or "collecting"
@@ -144,12 +151,15 @@ class ActionExtractClaimItems(Action):
         return events + [SlotSet("claim_state", state.to_slot())]
 
 
+INTERRUPTIONS = ("action_answer_faq", "action_handoff", "action_no_input", "action_call_dropped")
+
+
 def _interruption_handled(tracker: Tracker) -> bool:
     """Whether this caller turn's hand-off or side question already ran (the form is being resumed)."""
     for event in reversed(tracker.events):
         if event.get("event") == "user":
             return False
-        if event.get("event") == "action" and event.get("name") in ("action_answer_faq", "action_handoff"):
+        if event.get("event") == "action" and event.get("name") in INTERRUPTIONS:
             return True
     return False
 
@@ -165,7 +175,7 @@ class ValidateClaimForm(Action):
         intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
         text = (tracker.latest_message or {}).get("text") or ""
         if not _interruption_handled(tracker) and (
-                intent == "request_human"
+                intent in ("request_human", "caller_silent", "call_dropped")
                 or (intent == "faq" and not state.last_updates and says_any(text, "question_cues"))):
             # Let the interruption rules (hand-off, side question) run instead of re-asking.
             return [ActionExecutionRejected("claim_form")]
@@ -195,7 +205,7 @@ class ActionAskSlot(Action, ABC):
         state = _state(tracker)
         question = dialogue_plan.question_for(self.slot, _values(tracker))
         repeated = state.asked and set(question.slots) & set(state.asked)
-        if state.last_turn != "side_question":
+        if state.last_turn not in ("side_question", "silence"):
             state.ask_counts[question.group] = state.ask_counts.get(question.group, 0) + 1
         if state.pending_hint:
             dispatcher.utter_message(response=state.pending_hint)
@@ -375,6 +385,63 @@ class ActionReprompt(Action):
         else:
             dispatcher.utter_message(response="utter_ask_describe", json_message=_meta(state, "describe", phase, []))
         return [SlotSet("claim_state", state.to_slot())]
+
+
+def _consecutive_silences(tracker: Tracker) -> int:
+    count = 0
+    for event in reversed(tracker.events):
+        if event.get("event") != "user":
+            continue
+        if ((event.get("parse_data") or {}).get("intent") or {}).get("name") != "caller_silent":
+            break
+        count += 1
+    return count
+
+
+class ActionNoInput(Action):
+    """The line heard nothing for a while (a voice channel sends `/caller_silent`): say so and repeat the
+    open question; after `max_silences` in a row, hand off with the partial ticket."""
+
+    def name(self) -> str:
+        return "action_no_input"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
+        state = _state(tracker)
+        phase = tracker.get_slot("phase") or "collecting"
+        if phase == "closed":
+            dispatcher.utter_message(response="utter_call_closed",
+                                     json_message=_meta(state, "closed", "closed", [],
+                                                        ticket_number=state.ticket_number))
+            return []
+        if _consecutive_silences(tracker) > load_slot_spec().dialogue["max_silences"]:
+            events = _close_with_handoff(dispatcher, tracker, state, "来电人长时间无应答", "utter_handoff_no_input")
+            return events + [ActiveLoop(None)]
+        state.last_turn = "silence"
+        dispatcher.utter_message(response="utter_no_input")
+        if tracker.active_loop_name == "claim_form":
+            return [SlotSet("claim_state", state.to_slot())]  # the form asks its question again
+        if phase == "confirming":
+            dispatcher.utter_message(response="utter_ask_confirm_again", json_message=_meta(state, "confirm", phase, []))
+        else:
+            dispatcher.utter_message(response="utter_ask_describe", json_message=_meta(state, "describe", phase, []))
+        return [SlotSet("claim_state", state.to_slot())]
+
+
+class ActionCallDropped(Action):
+    """The line dropped before the report was done: keep what was said as a partial ticket (通话中断)
+    with a callback task. Nothing is said: nobody is listening."""
+
+    def name(self) -> str:
+        return "action_call_dropped"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
+        state = _state(tracker)
+        if (tracker.get_slot("phase") == "closed" and state.ticket_number) or not state.call_started_at:
+            dispatcher.utter_message(json_message=_meta(state, "closed", "closed", [],
+                                                        ticket_number=state.ticket_number))
+            return []
+        events = _close_with_handoff(dispatcher, tracker, state, "通话中断", None, STATUS_INTERRUPTED)
+        return events + [ActiveLoop(None)]
 
 
 class ActionAfterClose(Action):

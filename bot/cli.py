@@ -12,6 +12,8 @@ import sys
 import time
 from pathlib import Path
 
+from bot.model_commands import add_models_parser
+
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
 
@@ -48,12 +50,22 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     from bot.store.db import database_url
     from bot.store.seed import seed_demo_data
 
+    phone_problem = _phone_model_problem()
+    if phone_problem and args.phone:
+        print(f"电话通道无法启动：{phone_problem}", file=sys.stderr)
+        return 2
     seed_demo_data(database_url())
     stack = Stack(with_web=not args.no_web)
     took = stack.start()
     s = stack.settings
     print(f"就绪（{took:.1f} 秒）：Rasa {s.rasa_url}  动作服务 {s.action_url}  网页 {s.web_url}", flush=True)
     print("用另一个终端运行 `claimbot chat` 开始报案；Ctrl+C 停止全部服务。", flush=True)
+    if args.no_web:
+        pass
+    elif phone_problem:
+        print(f"电话通道未启用：{phone_problem}", flush=True)
+    else:
+        print(f"电话通道：ws://{s.host}:{s.web_port}/media-stream ；网页拨打 {s.web_url}/call", flush=True)
     stopping = False
 
     def _stop(*_: object) -> None:
@@ -72,6 +84,32 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     finally:
         stack.stop()
     return 0
+
+
+def _phone_model_problem() -> str | None:
+    """Why the phone channel cannot start (no recognizer model configured), or None."""
+    from telephony.model_location import configured_model_path, missing_model_parts
+
+    path = configured_model_path()
+    if not path:
+        return ("没有配置语音识别模型：请设置 CLAIMBOT_VOSK_MODEL=<模型目录>，"
+                "或运行 `claimbot models install <模型zip或目录>`")
+    missing = missing_model_parts(path)
+    if missing:
+        return f"CLAIMBOT_VOSK_MODEL 指向的 {path} 不是完整的 Vosk 模型（缺少 {'、'.join(missing)}）"
+    return None
+
+
+def _cmd_call(args: argparse.Namespace) -> int:
+    from bot.callsim.cli_call import run_call_command
+
+    return run_call_command(args)
+
+
+def _cmd_bench_calls(args: argparse.Namespace) -> int:
+    from bot.bench.call_bench import run
+
+    return run(args)
 
 
 def _cmd_chat(args: argparse.Namespace) -> int:
@@ -120,6 +158,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("serve", help="run Rasa server, action server and web app together")
     s.add_argument("--no-web", action="store_true")
+    s.add_argument("--phone", action="store_true", help="require the phone channel (fail when no model is set)")
     s.set_defaults(func=_cmd_serve)
 
     c = sub.add_parser("chat", help="report a claim by typing, as a caller would")
@@ -147,6 +186,25 @@ def build_parser() -> argparse.ArgumentParser:
                     help="seconds each simulated caller pauses between turns (0 = back-to-back requests; "
                          "a phone caller needs about 3 s to hear a prompt and answer)")
     bd.set_defaults(func=_cmd_bench_dialogue)
+    bc = bsub.add_parser("calls", help="phone calls: response latency split, recognizer RTF, CPU and memory")
+    bc.add_argument("--concurrency", type=int, nargs="+", default=[1, 4])
+    bc.add_argument("--turns", type=int, default=12, help="caller turns per concurrency level and call")
+    bc.add_argument("--line", default="band,snr=25", help="line impairments, e.g. 'band,snr=15,echo=100ms@-20dB'")
+    bc.add_argument("--echo-turns", type=int, default=100, help="bot turns for the false barge-in count (0: skip)")
+    bc.set_defaults(func=_cmd_bench_calls)
+    add_models_parser(sub)
+
+    k = sub.add_parser("call", help="dial the phone channel as a simulated caller")
+    k.add_argument("--url", default=None, help="media-stream URL (default ws://<host>:<web port>/media-stream)")
+    src = k.add_mutually_exclusive_group()
+    src.add_argument("--scenario", help="claims-contract scenario file; the caller answers like the evaluation")
+    src.add_argument("--wav", nargs="+", help="WAV files, one per caller turn")
+    src.add_argument("--mic", action="store_true", help="speak through this machine's microphone")
+    k.add_argument("--id", dest="scenario_id", help="which scenario of the file (default: the first)")
+    k.add_argument("--line", default="", help="impairments: band,snr=15,loss=2,jitter=20,echo=100ms@-20dB")
+    k.add_argument("--speed", type=float, default=1.0, help="1 = real time; 10 = ten times faster")
+    k.add_argument("--calls", type=int, default=1, help="calls at once (load)")
+    k.set_defaults(func=_cmd_call)
     return p
 
 

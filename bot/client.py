@@ -46,6 +46,7 @@ def merge_messages(messages: list[dict[str, Any]]) -> BotReply:
 
 class BotClient:
     def __init__(self, rasa_url: str, session: aiohttp.ClientSession, timeout_s: float = 30.0) -> None:
+        self.rasa_url = rasa_url
         self.url = f"{rasa_url}/webhooks/rest/webhook"
         self.session = session
         self.timeout = aiohttp.ClientTimeout(total=timeout_s)
@@ -61,3 +62,10 @@ class BotClient:
         if now:
             meta["now"] = now
         return await self.send(sender, CALL_START, meta)
+
+    async def slots(self, sender: str) -> dict[str, Any]:
+        """The conversation's slots (Rasa's HTTP API), for live views such as the phone page's draft."""
+        url = f"{self.rasa_url}/conversations/{sender}/tracker"
+        async with self.session.get(url, params={"include_events": "NONE"}, timeout=self.timeout) as resp:
+            resp.raise_for_status()
+            return dict((await resp.json()).get("slots") or {})

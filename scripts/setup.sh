@@ -20,6 +20,25 @@ find_python() {
   exit 1
 }
 
+# Debian packages: espeak-ng is the phone channel's voice (pyttsx3's engine, Mandarin `cmn`);
+# the tests also drive Debian's chromium (Playwright's own browser download does not work offline).
+apt_install() {
+  local missing=()
+  for spec in "$@"; do
+    command -v "${spec%%:*}" >/dev/null 2>&1 || missing+=("${spec#*:}")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "installing Debian packages: ${missing[*]}"
+  if [ "$(id -u)" != 0 ]; then
+    echo "需要 root 权限安装：apt-get install ${missing[*]}" >&2; exit 1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+apt_install espeak-ng:espeak-ng
+[ "$want_test" = 1 ] && apt_install chromium:chromium
+
 if [ ! -x .venv/bin/python ]; then
   "$(find_python)" -m venv .venv
   .venv/bin/pip install -q --upgrade pip==24.0

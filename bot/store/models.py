@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import JSON, Column, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Date, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import declarative_base, relationship
 from sqlalchemy.types import TypeDecorator
 
@@ -133,3 +133,23 @@ class Policy(Base):
     effective_date = Column(Date, nullable=False)
     expiry_date = Column(Date)
     holder_phone = Column(String(20))
+
+
+class CallRecording(Base):
+    """A phone call's stereo WAV (caller left, bot right) and timed transcript; its ticket is the one with
+    the same conversation id."""
+
+    __tablename__ = "call_recordings"
+    __table_args__ = (UniqueConstraint("call_sid", name="uq_call_recordings_call_sid"),)
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    call_sid = Column(String(64), nullable=False)
+    conversation_id = Column(String(128), nullable=False, index=True)
+    caller = Column(String(32))
+    wav_path = Column(Text, nullable=False)
+    transcript = Column(JSON, nullable=False, default=list)
+    duration_s = Column(Float, nullable=False)
+    end_reason = Column(String(32), nullable=False)
+    started_at = Column(UtcDateTime, nullable=False)
+    ended_at = Column(UtcDateTime, nullable=False)
+    expires_at = Column(UtcDateTime, nullable=False, index=True)

@@ -14,6 +14,10 @@ from aiohttp import web
 from bot.privacy import install_pii_filter, mask_id, mask_phone
 from bot.settings import load_settings
 from bot.store.ticket_store import TicketRecord, TicketStore
+from bot.web.call_page import add_call_page_routes
+from telephony.audio_codec import ulaw_tables
+from telephony.channel_setup import build_phone_channel
+from telephony.media_stream import PhoneChannel, slot_labels
 
 log = logging.getLogger("claimbot.web")
 STORE = web.AppKey("store", TicketStore)
@@ -76,11 +80,25 @@ async def index(request: web.Request) -> web.Response:
     return web.Response(text=page, content_type="text/html")
 
 
-def make_app(store: TicketStore | None = None) -> web.Application:
+async def api_slots(request: web.Request) -> web.Response:
+    return web.json_response(slot_labels())
+
+
+async def api_ulaw_tables(request: web.Request) -> web.Response:
+    return web.json_response(ulaw_tables(), headers={"Cache-Control": "max-age=86400"})
+
+
+def make_app(store: TicketStore | None = None, phone: PhoneChannel | None = None) -> web.Application:
     app = web.Application()
     app[STORE] = store or TicketStore()
     app.add_routes([web.get("/", index), web.get("/healthz", healthz), web.get("/api/tickets", api_tickets),
-                    web.get("/api/tickets/{number}", api_ticket)])
+                    web.get("/api/tickets/{number}", api_ticket), web.get("/api/slots", api_slots),
+                    web.get("/api/phone/ulaw-tables", api_ulaw_tables)])
+    if phone is not None:
+        app.add_routes(phone.routes())
+        app.on_startup.append(phone.on_startup)
+        app.on_cleanup.append(phone.on_cleanup)
+    add_call_page_routes(app)
     return app
 
 
@@ -88,7 +106,8 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     install_pii_filter()
     settings = load_settings()
-    web.run_app(make_app(), host=settings.host, port=settings.web_port, print=None)
+    web.run_app(make_app(phone=build_phone_channel(settings.rasa_url)), host=settings.host, port=settings.web_port,
+                print=None)
 
 
 if __name__ == "__main__":

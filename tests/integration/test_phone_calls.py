@@ -1,0 +1,291 @@
+"""Whole calls over the media-stream endpoint, through the real Rasa and action servers.
+
+The caller's words reach the dialogue through the ScriptedRecognizer, a FAKE at the recognizer
+interface (no Chinese model exists here); the caller's audio still travels the whole line: μ-law,
+endpointing, echo control and DTMF detection are the real ones, and the bot's replies are synthesized.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import wave
+from pathlib import Path
+
+import aiohttp
+import pytest
+import yaml
+
+from bot.callsim.phone_caller import PhoneCaller
+from bot.claims.ticket_draft import STATUS_HANDOFF, STATUS_INTERRUPTED, STATUS_PENDING_REVIEW
+from bot.client import BotReply
+from bot.eval.simulated_caller import SimulatedCaller
+from bot.privacy import mask_id, mask_phone
+from bot.store.recording_store import RecordingStore
+from bot.store.ticket_store import TicketStore
+from telephony.line_impairments import LineProfile
+from tests.integration.phone_harness import ScriptedLines, phone_server, shared_synthesizer
+
+pytestmark = pytest.mark.slow
+
+REPO = Path(__file__).resolve().parents[2]
+SPEED = 8.0  # the line runs 8× real time: the server's clock is the line, so nothing else changes
+
+
+@pytest.fixture(scope="module")
+def scenario() -> dict:
+    return yaml.safe_load((REPO / "data/scenarios/dev.yml").read_text(encoding="utf-8"))[0]
+
+
+@pytest.fixture(scope="module")
+def synth_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("tts-cache")
+
+
+def _reply_from(view: dict, scenario: dict) -> BotReply:
+    """The bot's last reply as the simulated caller needs it, from the call's live view. The view masks
+    the ID and phone: where the masked form matches what the caller said, the caller takes it as right."""
+    draft = dict(view.get("draft") or {})
+    for slot, mask in (("insured_id", mask_id), ("contact_phone", mask_phone)):
+        expected = scenario["expect"].get(slot)
+        if expected and draft.get(slot) == mask(expected):
+            draft[slot] = expected
+    meta = {"stage": view.get("stage"), "asking": view.get("asking") or []}
+    if view.get("stage") == "confirm":
+        meta["draft"] = draft
+    return BotReply(texts=[], meta=meta)
+
+
+async def _report_by_phone(base: str, script, scenario: dict, synth_cache: Path, *, profile=None,
+                           keypad: dict[str, str] | None = None, max_turns: int = 12) -> PhoneCaller:
+    """One caller who answers like the evaluation's simulated caller, speaking each answer on the line."""
+    synth = shared_synthesizer(synth_cache)
+    caller = PhoneCaller(base.replace("http", "ws") + "/media-stream", base, now=scenario["now"], speed=SPEED,
+                         profile=profile)
+    simulated = SimulatedCaller(scenario)
+    async with aiohttp.ClientSession() as http:
+        await caller.dial(http)
+        assert await caller.speak_and_wait(None), "no greeting"
+        text = scenario["opening"]
+        for _ in range(max_turns):
+            view = await caller.fetch_view(http)
+            if view.get("phase") == "closed" or caller.closed.is_set():
+                break
+            asking = view.get("asking") or []
+            slot = next((s for s in asking if keypad and s in keypad), None)
+            if slot:
+                for key in keypad.pop(slot):
+                    await caller.send_dtmf(key)
+                    await caller.run_for(100)
+                ok = await caller.speak_and_wait(None)
+            else:
+                script.append(text)
+                ok = await caller.speak_and_wait(synth.synthesize(text))
+            if not ok:
+                break
+            view = await caller.fetch_view(http)
+            text = simulated.reply_to(_reply_from(view, scenario))
+        for _ in range(10):  # a finished report: the bot says goodbye and releases the line
+            await caller.run_for(1000)
+        if not caller.closed.is_set():
+            await caller.hang_up()
+        await asyncio.sleep(0.5)
+        await caller.fetch_view(http)
+    return caller
+
+
+def test_a_claim_reported_by_phone_becomes_a_ticket_with_its_recording(stack, tmp_path, synth_cache, scenario):
+    lines = ScriptedLines()
+
+    async def run():
+        async with phone_server(stack.rasa_url, tmp_path, lines.factory, synth_cache) as (base, _channel):
+            script = lines.new_call()
+            return await _report_by_phone(base, script, scenario, synth_cache)
+
+    caller = asyncio.run(run())
+    view = caller.result.view
+    assert view["state"] == "ended" and view["end_reason"] == "completed", json.dumps(view, ensure_ascii=False)
+    number = view["ticket_number"]
+    ticket = TicketStore().get(number)
+    assert ticket is not None and ticket.status == STATUS_PENDING_REVIEW
+    assert ticket.values["insured_id"] == scenario["expect"]["insured_id"]
+    assert caller.result.bot_frames > 100 and caller.result.marks, "the bot's speech and marks came back"
+    assert caller.result.clears == 0, "no barge-in without caller speech over the bot"
+    # Digits grammar was on exactly while the ID or phone was asked.
+    heard = lines.recognizers[0].heard
+    assert any(on for _, on in heard) and not all(on for _, on in heard)
+    recordings = RecordingStore().for_ticket(number)
+    assert len(recordings) == 1
+    rec = recordings[0]
+    with wave.open(rec.wav_path) as w:
+        assert (w.getnchannels(), w.getframerate()) == (2, 8000)
+        assert abs(w.getnframes() / 8000 - rec.duration_s) < 0.05
+    roles = [t["role"] for t in rec.transcript if t["kind"] == "final"]
+    assert roles[0] == "bot" and "caller" in roles
+    assert all(a["t"] <= b["t"] for a, b in zip(rec.transcript, rec.transcript[1:]))
+
+
+def test_a_caller_who_hangs_up_mid_report_leaves_a_partial_ticket_and_a_callback(stack, tmp_path, synth_cache,
+                                                                                  scenario):
+    lines = ScriptedLines()
+
+    async def run():
+        async with phone_server(stack.rasa_url, tmp_path, lines.factory, synth_cache) as (base, _):
+            script = lines.new_call()
+            synth = shared_synthesizer(synth_cache)
+            caller = PhoneCaller(base.replace("http", "ws") + "/media-stream", base, now=scenario["now"],
+                                 speed=SPEED, caller="13912345678")
+            async with aiohttp.ClientSession() as http:
+                await caller.dial(http)
+                await caller.speak_and_wait(None)
+                script.append("我爸爸张建国脑梗住院了")
+                await caller.speak_and_wait(synth.synthesize("我爸爸张建国脑梗住院了"))
+                script.append("他的身份证号是")
+                caller.say(synth.synthesize("他的身份证号是"))
+                await caller.run_for(600)  # mid-sentence
+                await caller.hang_up()
+                await asyncio.sleep(1.0)
+                await caller.fetch_view(http)
+            return caller
+
+    caller = asyncio.run(run())
+    view = caller.result.view
+    assert view["end_reason"] == "caller_hangup"
+    ticket = TicketStore().get(view["ticket_number"])
+    assert ticket.status == STATUS_INTERRUPTED
+    assert ticket.values["insured_name"] == "张建国"
+    assert TicketStore().callbacks_for(ticket.number)[0].phone == "13912345678"
+    assert any(t["text"] == "他的身份证号是" for t in ticket.transcript), "the words said while hanging up count"
+
+
+def test_keypad_entry_fills_the_id_with_star_restarting(stack, tmp_path, synth_cache, scenario):
+    lines = ScriptedLines()
+    id_number = scenario["expect"]["insured_id"]
+
+    async def run():
+        async with phone_server(stack.rasa_url, tmp_path, lines.factory, synth_cache) as (base, _):
+            script = lines.new_call()
+            return await _report_by_phone(base, script, scenario, synth_cache,
+                                          keypad={"insured_id": "12*" + id_number + "#"})
+
+    caller = asyncio.run(run())
+    ticket = TicketStore().get(caller.result.view["ticket_number"])
+    assert ticket.values["insured_id"] == id_number
+    assert any(t["kind"] == "dtmf" and t["text"] == id_number for t in caller.result.view["transcript"])
+
+
+def test_silence_is_reprompted_then_handed_off(stack, tmp_path, synth_cache):
+    lines = ScriptedLines()
+
+    async def run():
+        async with phone_server(stack.rasa_url, tmp_path, lines.factory, synth_cache) as (base, _):
+            lines.new_call()
+            caller = PhoneCaller(base.replace("http", "ws") + "/media-stream", base, speed=20.0)
+            async with aiohttp.ClientSession() as http:
+                await caller.dial(http)
+                for _ in range(200):  # up to 200 s of line time, silent
+                    await caller.run_for(1000)
+                    if caller.closed.is_set():
+                        break
+                await asyncio.sleep(0.5)
+                await caller.fetch_view(http)
+            return caller
+
+    caller = asyncio.run(run())
+    view = caller.result.view
+    bot_lines = [t["text"] for t in view["transcript"] if t["role"] == "bot"]
+    assert sum(t.startswith("没听到您说话") for t in bot_lines) == 2, bot_lines
+    assert "信息已保存" in bot_lines[-1]
+    assert view["end_reason"] == "completed"
+    assert TicketStore().get(view["ticket_number"]).status == STATUS_HANDOFF
+
+
+@pytest.mark.xfail(reason="echo control still being tuned against the simulated line", strict=False)
+def test_speakerphone_echo_does_not_interrupt_the_bot(stack, tmp_path, synth_cache, scenario):
+    lines = ScriptedLines()
+    profile = LineProfile(band_limit=True, snr_db=30.0, echo_delay_ms=100.0, echo_db=-20.0, seed=3)
+
+    async def run():
+        async with phone_server(stack.rasa_url, tmp_path, lines.factory, synth_cache) as (base, _):
+            script = lines.new_call()
+            return await _report_by_phone(base, script, scenario, synth_cache, profile=profile)
+
+    caller = asyncio.run(run())
+    assert caller.result.view["ticket_number"]
+    assert caller.result.clears == 0 and caller.result.view["barge_ins"] == 0
+
+
+def test_caller_speech_over_the_bot_stops_playback_and_is_the_next_turn(stack, tmp_path, synth_cache):
+    lines = ScriptedLines()
+
+    async def run():
+        async with phone_server(stack.rasa_url, tmp_path, lines.factory, synth_cache) as (base, _):
+            script = lines.new_call()
+            synth = shared_synthesizer(synth_cache)
+            caller = PhoneCaller(base.replace("http", "ws") + "/media-stream", base, speed=SPEED)
+            async with aiohttp.ClientSession() as http:
+                await caller.dial(http)
+                while caller.result.bot_frames < 30:  # the greeting is playing
+                    await caller.tick()
+                script.append("我要报案，我妈妈骨折了")
+                await caller.speak_and_wait(synth.synthesize("我要报案，我妈妈骨折了"))
+                await caller.hang_up()
+                await asyncio.sleep(0.5)
+                await caller.fetch_view(http)
+            return caller
+
+    caller = asyncio.run(run())
+    view = caller.result.view
+    assert caller.result.clears >= 1 and view["barge_ins"] >= 1
+    assert any(t["role"] == "caller" and "骨折" in t["text"] for t in view["transcript"])
+
+
+def test_bad_input_is_logged_and_the_call_goes_on(stack, tmp_path, synth_cache, caplog):
+    lines = ScriptedLines()
+
+    async def run():
+        async with phone_server(stack.rasa_url, tmp_path, lines.factory, synth_cache, max_calls=2) as (base, ch):
+            ws_url = base.replace("http", "ws") + "/media-stream"
+            lines.new_call()
+            good = PhoneCaller(ws_url, base, speed=SPEED)
+            async with aiohttp.ClientSession() as http:
+                await good.dial(http)
+                await good.run_for(400)
+                assert good.ws is not None
+                for junk in ["{not json", json.dumps({"event": "dance"}), json.dumps([1, 2]),
+                             json.dumps({"event": "media", "media": {"payload": "@@@"}}),
+                             json.dumps({"event": "media", "media": {"payload": ""}}),
+                             json.dumps({"event": "dtmf", "dtmf": {"digit": "Z"}})]:
+                    await good.ws.send_str(junk)
+                await good.ws.send_bytes(b"\x00\x01")
+                good.sequence -= 5  # frames out of order: dropped
+                await good.run_for(200)
+                good.sequence += 10
+                assert await good.speak_and_wait(None), "the call goes on after bad input"
+                # A stream that never sends start is closed; it does not count against capacity.
+                async with http.ws_connect(ws_url) as nostart:
+                    payload = json.dumps({"event": "media", "media": {"payload": "f" * 216}})
+                    for _ in range(260):
+                        await nostart.send_str(payload)
+                    msg = await nostart.receive(timeout=10)
+                    assert msg.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.CLOSING)
+                # Over capacity (2): the third caller hears the busy message, then the line closes.
+                lines.new_call()
+                second = PhoneCaller(ws_url, base, speed=SPEED)
+                await second.dial(http)
+                third = PhoneCaller(ws_url, base, speed=SPEED)
+                await third.dial(http)
+                await asyncio.wait_for(third.closed.wait(), 30)
+                assert third.result.bot_frames > 50 and third.result.marks == [] or third.heard
+                await second.hang_up()
+                await good.hang_up()
+                await asyncio.sleep(0.5)
+                await good.fetch_view(http)
+                return good, third, ch
+
+    good, _third, channel = asyncio.run(run())
+    assert channel.registry.refused == 1
+    assert good.result.view["end_reason"] == "caller_hangup"
+    text = caplog.text
+    for expected in ("不是 JSON", "未知的事件类型", "base64", "乱序", "二进制", "no start", "refused"):
+        assert expected in text, expected
