@@ -97,7 +97,7 @@ def rms_dbfs(pcm: np.ndarray) -> float:
     if pcm.size == 0:
         return -120.0
     rms = float(np.sqrt(np.mean(np.square(pcm.astype(np.float64)))))
-    return 20.0 * np.log10(max(rms, 1e-6) / 32768.0)
+    return max(20.0 * np.log10(max(rms, 1e-9) / 32768.0), -120.0)
 
 
 def scale_db(pcm: np.ndarray, db: float) -> np.ndarray:

@@ -52,6 +52,16 @@ class Event:
     mark: str | None = None
 
 
+def _object(msg: dict[str, Any], key: str) -> dict[str, Any]:
+    """A field that must be a JSON object (absent counts as empty)."""
+    value = msg.get(key)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ProtocolError(f"{key} 字段应当是 JSON 对象")
+    return value
+
+
 def _int_or_none(value: Any) -> int | None:
     try:
         return int(value)
@@ -69,7 +79,7 @@ def _parse_start(msg: dict[str, Any]) -> Start:
         raise ProtocolError("start 消息缺少 streamSid 或 callSid")
     custom = body.get("customParameters") or {}
     custom = {str(k): str(v) for k, v in custom.items()} if isinstance(custom, dict) else {}
-    fmt = body.get("mediaFormat") or {}
+    fmt = _object(body, "mediaFormat")
     caller = custom.get("caller") or custom.get("From") or custom.get("from") or str(body.get("from") or "")
     return Start(stream_sid=stream_sid[:64], call_sid=call_sid[:64], caller=caller[:32], custom=custom,
                  encoding=str(fmt.get("encoding") or EXPECTED_ENCODING),
@@ -108,12 +118,12 @@ def parse_message(raw: str | bytes) -> Event:
     if kind == "media":
         return Event("media", sequence, media=_parse_media(msg))
     if kind == "dtmf":
-        digit = str((msg.get("dtmf") or {}).get("digit") or "")
+        digit = str(_object(msg, "dtmf").get("digit") or "")
         if digit not in DTMF_KEYS or len(digit) != 1:
             raise ProtocolError(f"dtmf 按键无效：{digit!r}")
         return Event("dtmf", sequence, digit=digit)
     if kind == "mark":
-        name = (msg.get("mark") or {}).get("name")
+        name = _object(msg, "mark").get("name")
         if not isinstance(name, str) or not name:
             raise ProtocolError("mark 消息缺少 name")
         return Event("mark", sequence, mark=name)

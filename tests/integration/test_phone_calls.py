@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import wave
+from collections import deque
 from pathlib import Path
 
 import aiohttp
+import numpy as np
 import pytest
 import yaml
 
@@ -23,12 +26,17 @@ from bot.eval.simulated_caller import SimulatedCaller
 from bot.privacy import mask_id, mask_phone
 from bot.store.recording_store import RecordingStore
 from bot.store.ticket_store import TicketStore
+from telephony.config import load_phone_config
 from telephony.line_impairments import LineProfile
+from telephony.model_location import configured_model_path
+from telephony.tts import Synthesizer
 from tests.integration.phone_harness import ScriptedLines, phone_server, shared_synthesizer
 
 pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parents[2]
+# Read before the stack fixture points CLAIMBOT_VOSK_MODEL at the Korean model for the web app.
+CHINESE_MODEL = os.environ.get("CLAIMBOT_TEST_ZH_MODEL") or configured_model_path()
 SPEED = 8.0  # the line runs 8× real time: the server's clock is the line, so nothing else changes
 
 
@@ -289,3 +297,162 @@ def test_bad_input_is_logged_and_the_call_goes_on(stack, tmp_path, synth_cache, 
     text = caplog.text
     for expected in ("不是 JSON", "未知的事件类型", "base64", "乱序", "二进制", "no start", "refused"):
         assert expected in text, expected
+
+
+def test_the_real_vosk_recognizer_on_the_line_streams_partials_and_ends_at_endpoints(phone_stack):
+    """The stack's own web app recognizes with the real Korean Vosk model (no Chinese model here): Korean
+    speech from espeak-ng through the μ-law line. It recognizes espeak's Korean poorly, so this asserts what
+    holds: partials stream while the caller speaks, a final result arrives at each endpoint as one turn, the
+    audio length and recognizer time add up, and the dialogue answers."""
+    synth = Synthesizer(voice="ko")
+    sentence = synth.synthesize("안녕하세요 보험 청구를 하고 싶습니다 아버지가 병원에 입원했어요")
+
+    async def run():
+        caller = PhoneCaller(phone_stack.replace("http", "ws") + "/media-stream", phone_stack, speed=1.0,
+                             profile=LineProfile(band_limit=True, snr_db=30.0, seed=1))
+        partials = set()
+        async with aiohttp.ClientSession() as http:
+            await caller.dial(http)
+            assert await caller.speak_and_wait(None)
+            caller.say(sentence)
+            while caller.outgoing:
+                await caller.run_for(200)
+                partials.add((await caller.fetch_view(http)).get("partial") or "")
+            assert await caller.speak_and_wait(None, timeout_s=30)
+            await caller.hang_up()
+            await asyncio.sleep(0.5)
+            await caller.fetch_view(http)
+        return caller, partials
+
+    caller, partials = asyncio.run(run())
+    view = caller.result.view
+    assert len(partials - {""}) >= 2, f"partials should stream: {partials}"
+    speech = [t for t in view["metrics"]["turns"] if t["kind"] == "speech"]
+    assert len(speech) == 1, view["metrics"]
+    turn = speech[0]
+    spoken_s = len(sentence) / 8000
+    assert spoken_s - 0.3 < turn["audio_s"] < spoken_s + 1.0, (turn, spoken_s)
+    assert 0 < turn["recognizer_cpu_s"] < turn["audio_s"]
+    assert turn["endpointing_ms"] > 0 and turn["response_ms"] >= turn["endpointing_ms"]
+    bot_turns = [t for t in view["transcript"] if t["role"] == "bot"]
+    assert len(bot_turns) >= 2, "the dialogue answered the recognized turn"
+
+
+@pytest.mark.skipif(not CHINESE_MODEL, reason="no Chinese Vosk model configured (CLAIMBOT_VOSK_MODEL or "
+                    "`claimbot models install`): Chinese speech end to end cannot run on this machine")
+def test_a_chinese_report_end_to_end_with_the_real_chinese_model(stack, tmp_path, synth_cache, scenario):
+    from telephony.engines import vosk_engines
+
+    engines = vosk_engines(load_phone_config(), model_path=CHINESE_MODEL)
+
+    async def run():
+        async with phone_server(stack.rasa_url, tmp_path, engines.recognizer_factory, synth_cache) as (base, _):
+            return await _report_by_phone(base, deque(), scenario, synth_cache)
+
+    caller = asyncio.run(run())
+    ticket = TicketStore().get(caller.result.view["ticket_number"])
+    assert ticket is not None and ticket.values["insured_name"] == scenario["expect"]["insured_name"]
+
+
+def test_keypad_is_offered_after_a_failed_spoken_attempt_and_in_band_tones_work(stack, tmp_path, synth_cache,
+                                                                                scenario):
+    lines = ScriptedLines()
+    phone = scenario["expect"]["contact_phone"]
+
+    async def run():
+        async with phone_server(stack.rasa_url, tmp_path, lines.factory, synth_cache) as (base, _):
+            script = lines.new_call()
+            synth = shared_synthesizer(synth_cache)
+            caller = PhoneCaller(base.replace("http", "ws") + "/media-stream", base, now=scenario["now"], speed=SPEED)
+            async with aiohttp.ClientSession() as http:
+                await caller.dial(http)
+                await caller.speak_and_wait(None)
+                opening = "我爸爸张建国脑梗住院了，在北京协和医院，昨天的事，他身份证号码是110101195003071234"
+                for text in (opening, "我是他儿子", "嗯，这个我记不清"):
+                    view = await caller.fetch_view(http)
+                    if "contact_phone" in (view.get("asking") or []) and text != opening:
+                        break
+                    script.append(text)
+                    await caller.speak_and_wait(synth.synthesize(text))
+                for _ in range(3):  # until the phone number is asked again
+                    view = await caller.fetch_view(http)
+                    if "contact_phone" in view.get("asking", []) and any(
+                            "按键" in t["text"] for t in view["transcript"] if t["role"] == "bot"):
+                        break
+                    script.append("嗯，这个我记不清")
+                    await caller.speak_and_wait(synth.synthesize("嗯，这个我记不清"))
+                caller.key(phone + "#", in_band=True)
+                await caller.speak_and_wait(None)
+                await caller.hang_up()
+                await asyncio.sleep(0.5)
+                await caller.fetch_view(http)
+            return caller
+
+    caller = asyncio.run(run())
+    view = caller.result.view
+    bot_lines = [t["text"] for t in view["transcript"] if t["role"] == "bot"]
+    assert sum("按键" in t for t in bot_lines) == 1, bot_lines
+    assert any(t["kind"] == "dtmf" and t["text"] == phone for t in view["transcript"]), view["transcript"]
+    assert view["draft"]["contact_phone"] == mask_phone(phone)
+
+
+def test_a_thirty_minute_call_keeps_both_sides_of_the_recording_in_step(stack, tmp_path, synth_cache):
+    """30 minutes of line, accelerated; near the end the caller speaks and the bot answers. The bot's answer
+    must sit in the recording exactly where the caller's phone played it, and the file must be 30 minutes."""
+    lines = ScriptedLines()
+    minutes = 30
+
+    async def run():
+        async with phone_server(stack.rasa_url, tmp_path, lines.factory, synth_cache,
+                                no_input_s=float(minutes * 60 + 60)) as (base, _):
+            script = lines.new_call()
+            synth = shared_synthesizer(synth_cache)
+            caller = PhoneCaller(base.replace("http", "ws") + "/media-stream", base, speed=1000.0)
+            async with aiohttp.ClientSession() as http:
+                await caller.dial(http)
+                await caller.speak_and_wait(None)
+                while caller.result.frames_sent < (minutes * 60 - 30) * 50:
+                    await caller.run_for(1000)
+                script.append("我要报案")
+                sent_before = caller.result.frames_sent
+                heard_before = len(caller.bot_audio)
+                await caller.speak_and_wait(synth.synthesize("我要报案"))
+                first_reply = next(i for i, f in enumerate(caller.bot_audio[heard_before:]) if f.any())
+                reply_frame = sent_before + first_reply
+                remaining = minutes * 60 * 50 - caller.result.frames_sent
+                await caller.run_for(remaining * 20)
+                await caller.hang_up()
+                await asyncio.sleep(1.0)
+                await caller.fetch_view(http)
+            return caller, reply_frame
+
+    caller, reply_frame = asyncio.run(run())
+    rec = RecordingStore().get(caller.call_sid)
+    with wave.open(rec.wav_path) as w:
+        frames_total = w.getnframes()
+        w.setpos((reply_frame - 3) * 160)
+        window = np.frombuffer(w.readframes(160 * 6), dtype="<i2").reshape(-1, 2)
+    assert abs(frames_total - minutes * 60 * 8000) <= 160, frames_total
+    bot = np.abs(window[:, 1].astype(int)).reshape(6, 160).max(axis=1)
+    # The frame the phone played first is the first non-silent bot frame in the file, ±1 frame.
+    first_loud = int(np.argmax(bot > 0))
+    assert abs(first_loud - 3) <= 1, bot
+
+
+def test_a_stream_in_another_encoding_is_refused_cleanly(stack, tmp_path, synth_cache, caplog):
+    lines = ScriptedLines()
+
+    async def run():
+        async with phone_server(stack.rasa_url, tmp_path, lines.factory, synth_cache) as (base, channel):
+            async with aiohttp.ClientSession() as http, http.ws_connect(base.replace("http", "ws")
+                                                                        + "/media-stream") as ws:
+                await ws.send_str(json.dumps({"event": "start", "start": {
+                    "streamSid": "MZ1", "callSid": "CA-l16", "customParameters": {},
+                    "mediaFormat": {"encoding": "audio/l16", "sampleRate": 16000, "channels": 1}}}))
+                msg = await ws.receive(timeout=10)
+            return msg, channel
+
+    msg, channel = asyncio.run(run())
+    assert msg.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.CLOSING)
+    assert channel.registry.get("CA-l16") is None
+    assert "only audio/x-mulaw" in caplog.text
