@@ -325,8 +325,8 @@ class CallSession:
         self.recognizer.set_digits_mode(any(slot in DIGIT_SLOTS for slot in self.asking))
         self.keypad.clear()
         self.live.update_from_reply(meta, reply.text)
-        if reply.text:
-            self.recording.say("bot", reply.text)
+        if texts:
+            self.recording.say("bot", "".join(texts))
         loop = asyncio.get_running_loop()
         for i, text in enumerate(texts):
             audio = await loop.run_in_executor(self.engines.synth_pool, self.engines.speech, text)

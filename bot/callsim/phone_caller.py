@@ -6,7 +6,9 @@ feeding an echo of it back on a speakerphone profile), says its turns through th
 for the bot to finish before answering, and keys digits on request.
 
 Pacing: `speed=1` is real time; higher values run the line that much faster (the server's clock is the
-line, so an accelerated call behaves like a real one, only sooner).
+line, so an accelerated call behaves like a real one, only sooner). One difference: when accelerated, the
+phone's playout of the bot's audio jitters by a few frames against the server's clock, and so does a
+simulated speakerphone echo; echo measurements therefore run in real time.
 """
 
 from __future__ import annotations
@@ -68,6 +70,7 @@ class PhoneCaller:
         self.closed = asyncio.Event()
         self.replies_done = 0                  # bot replies fully played (marks reached)
         self.bot_audio: list[np.ndarray] = []  # every bot frame as the caller heard it
+        self.heard_at: list[int] = []          # the tick (frames sent so far) at which each was heard
         self.on_frame: Callable[[], Awaitable[None]] | None = None
 
     # -- the protocol -----------------------------------------------------------------------------
@@ -120,6 +123,7 @@ class PhoneCaller:
         if self.heard:
             heard = self.heard.popleft()[1]
             self.bot_audio.append(heard)
+            self.heard_at.append(self.result.frames_sent)
         mine = self.outgoing.popleft() if self.outgoing else SILENCE
         line_frame = self.line.caller_frame(mine, heard)
         self.result.frames_sent += 1
