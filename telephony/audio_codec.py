@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import wave
 from collections.abc import Iterator
-from math import gcd
+from math import ceil, gcd
 from pathlib import Path
 
 import numpy as np
@@ -71,6 +71,55 @@ def resample(pcm: np.ndarray, from_rate: int, to_rate: int) -> np.ndarray:
     g = gcd(from_rate, to_rate)
     out = resample_poly(pcm.astype(np.float32), to_rate // g, from_rate // g)
     return to_int16(out)
+
+
+class StreamResampler:
+    """Line rate → model rate for audio arriving in 20 ms frames.
+
+    audio_codec.resample is stateless: resampling each frame alone would put a filter edge every 20 ms (clearly
+    worse recognition, measured). This keeps some past and holds back some future input around each block so
+    every output sample comes from the same full filter as one pass over the whole call would use.
+    """
+
+    def __init__(self, from_rate: int, to_rate: int) -> None:
+        self.from_rate, self.to_rate = from_rate, to_rate
+        g = gcd(from_rate, to_rate)
+        self._in_step, self._out_step = from_rate // g, to_rate // g
+        up, down = self._out_step, self._in_step
+        reach = ceil(10 * max(up, down) / up)  # resample_poly's filter half-length, in input samples
+        self._context = ceil(max(2 * reach, 16) / self._in_step) * self._in_step
+        self.reset()
+
+    def reset(self) -> None:
+        self._history = np.zeros(0, dtype=np.int16)
+        self._pending = np.zeros(0, dtype=np.int16)
+
+    def push(self, pcm: np.ndarray) -> np.ndarray:
+        if self.from_rate == self.to_rate:
+            return pcm
+        self._pending = np.concatenate([self._pending, pcm])
+        ready = len(self._pending) - self._context
+        ready -= ready % self._in_step
+        return self._emit(ready) if ready > 0 else np.zeros(0, dtype=np.int16)
+
+    def flush(self) -> np.ndarray:
+        """Everything still held back, with silence as the future that never came."""
+        if self.from_rate == self.to_rate or len(self._pending) == 0:
+            return np.zeros(0, dtype=np.int16)
+        n = len(self._pending)
+        padded = -(-n // self._in_step) * self._in_step
+        self._pending = np.concatenate([self._pending, np.zeros(padded - n, dtype=np.int16)])
+        out = self._emit(padded)
+        return out[: round(n * self.to_rate / self.from_rate)]
+
+    def _emit(self, n: int) -> np.ndarray:
+        window = np.concatenate([self._history, self._pending])
+        out = resample(window, self.from_rate, self.to_rate)
+        start = len(self._history) // self._in_step * self._out_step
+        block = out[start: start + n // self._in_step * self._out_step]
+        self._history = np.concatenate([self._history, self._pending[:n]])[-self._context:]
+        self._pending = self._pending[n:]
+        return block
 
 
 def pcm_bytes(pcm: np.ndarray) -> bytes:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
@@ -35,7 +34,7 @@ from telephony.config import PhoneConfig
 from telephony.dtmf import DtmfCollector, DtmfDetector
 from telephony.echo_control import EchoControl
 from telephony.endpointer import Endpointer, EndpointerConfig
-from telephony.engines import PhoneEngines
+from telephony.engines import PhoneEngines, speech_pieces
 from telephony.media_protocol import Start, clear_message, mark_message, media_message
 from telephony.recording import CallRecording
 
@@ -45,7 +44,6 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 DIGIT_SLOTS = ("insured_id", "contact_phone")
 PREROLL_FRAMES = 15          # audio kept from before the speech start, so the first syllable is not lost
 PARTIAL_EVERY_FRAMES = 10
-_SENTENCE_END = re.compile(r"(?<=[。！？；])")
 Send = Callable[[str], Awaitable[None]]
 
 
@@ -172,6 +170,10 @@ class CallSession:
         digit = self.dtmf_detector.feed(frame)
         if digit:
             await self._key(digit)
+        elif self.keypad.pending:
+            timed_out = self.keypad.poll()  # digits keyed without `#`: taken as they are after a pause
+            if timed_out:
+                await self._submit_keys(timed_out)
         keying = self.frame_no - self.last_key_frame < 25
         clean, threshold = self.echo.process(frame)
         event = self.endpointer.feed(clean, threshold)
@@ -239,8 +241,10 @@ class CallSession:
             await self._say_prompt("keypad_restart")
             return
         entered = self.keypad.add(digit)
-        if entered is None:
-            return
+        if entered:
+            await self._submit_keys(entered)
+
+    async def _submit_keys(self, entered: str) -> None:
         if "insured_id" in self.asking and len(entered) == 17:
             entered += check_char(entered) if check_char(entered) == "X" else ""  # a keypad has no X
         self.recording.say("caller", entered, kind="dtmf")
@@ -320,7 +324,7 @@ class CallSession:
         meta = reply.meta or {}
         self.phase = meta.get("phase") or self.phase
         self.asking = list(meta.get("asking") or [])
-        texts = [piece for text in reply.texts for piece in _SENTENCE_END.split(text) if piece.strip()]
+        texts = [piece for text in reply.texts for piece in speech_pieces(text)]
         texts += self._keypad_offer()
         self.recognizer.set_digits_mode(any(slot in DIGIT_SLOTS for slot in self.asking))
         self.keypad.clear()

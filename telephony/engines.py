@@ -5,6 +5,7 @@ that run them off the event loop."""
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -23,6 +24,13 @@ from telephony.tts import Synthesizer
 log = logging.getLogger("claimbot.phone")
 
 RESPONSES_FILE = REPO_ROOT / "domain" / "responses.yml"
+_SENTENCE_END = re.compile(r"(?<=[。！？；])")
+
+
+def speech_pieces(text: str) -> list[str]:
+    """A reply is spoken sentence by sentence, so its first sentence plays while the rest is synthesized;
+    static prompts are cached in the same pieces."""
+    return [piece for piece in _SENTENCE_END.split(text) if piece.strip()]
 
 
 def static_prompt_texts(path: Path = RESPONSES_FILE) -> list[str]:
@@ -41,9 +49,9 @@ class PhoneEngines:
     synth_pool: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(2, "tts"))
 
     def warm(self) -> int:
-        texts = static_prompt_texts()
-        self.static_texts = set(texts)
-        return self.synthesizer.warm(texts)
+        pieces = [piece for text in static_prompt_texts() for piece in speech_pieces(text)]
+        self.static_texts = set(pieces)
+        return self.synthesizer.warm(pieces)
 
     def speech(self, text: str) -> np.ndarray:
         """Line audio for a text: from the cache when it is a static prompt."""

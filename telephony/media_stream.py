@@ -92,6 +92,9 @@ class PhoneChannel:
         line = _Line(self, ws, request.remote or "?")
         try:
             await line.run()
+        except Exception:  # a fault in one call ends that call politely; the others go on
+            log.exception("line %s: call failed", line.peer)
+            line.end_reason = "error"
         finally:
             await line.close()
         return ws

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import html
 import logging
+from pathlib import Path
 
 from aiohttp import web
 
 from bot.privacy import install_pii_filter, mask_id, mask_phone
 from bot.settings import load_settings
+from bot.store.recording_store import RecordingStore
 from bot.store.ticket_store import TicketRecord, TicketStore
 from bot.web.call_page import add_call_page_routes
 from telephony.audio_codec import ulaw_tables
@@ -21,6 +23,7 @@ from telephony.media_stream import PhoneChannel, slot_labels
 
 log = logging.getLogger("claimbot.web")
 STORE = web.AppKey("store", TicketStore)
+RECORDINGS = web.AppKey("recordings", RecordingStore)
 
 COLUMNS = [("number", "报案号"), ("status", "状态"), ("claim_type", "理赔类型"), ("priority", "优先级"),
            ("insured_name", "出险人"), ("insured_id", "身份证号"), ("diagnosis", "诊断"), ("hospital", "医院"),
@@ -58,7 +61,20 @@ async def api_ticket(request: web.Request) -> web.Response:
     record = request.app[STORE].get(request.match_info["number"])
     if record is None:
         return web.json_response({"error": "没有这个报案号"}, status=404)
-    return web.json_response(masked(record))
+    data = masked(record)
+    data["recordings"] = [{"call_sid": r.call_sid, "duration_s": round(r.duration_s, 2), "end_reason": r.end_reason,
+                           "started_at": r.started_at.isoformat(), "expires_at": r.expires_at.isoformat(),
+                           "wav": f"/api/recordings/{r.call_sid}.wav"}
+                          for r in request.app[RECORDINGS].for_ticket(record.number)]
+    return web.json_response(data)
+
+
+async def api_recording_wav(request: web.Request) -> web.StreamResponse:
+    """The call's stereo WAV (caller left, bot right). Access control comes with the analyst login."""
+    rec = request.app[RECORDINGS].get(request.match_info["call_sid"])
+    if rec is None or not Path(rec.wav_path).is_file():
+        return web.json_response({"error": "没有这段录音（可能已过保存期）"}, status=404)
+    return web.FileResponse(rec.wav_path, headers={"Content-Type": "audio/wav"})
 
 
 async def index(request: web.Request) -> web.Response:
@@ -91,9 +107,11 @@ async def api_ulaw_tables(request: web.Request) -> web.Response:
 def make_app(store: TicketStore | None = None, phone: PhoneChannel | None = None) -> web.Application:
     app = web.Application()
     app[STORE] = store or TicketStore()
+    app[RECORDINGS] = RecordingStore(app[STORE].url)
     app.add_routes([web.get("/", index), web.get("/healthz", healthz), web.get("/api/tickets", api_tickets),
                     web.get("/api/tickets/{number}", api_ticket), web.get("/api/slots", api_slots),
-                    web.get("/api/phone/ulaw-tables", api_ulaw_tables)])
+                    web.get("/api/phone/ulaw-tables", api_ulaw_tables),
+                    web.get("/api/recordings/{call_sid}.wav", api_recording_wav)])
     if phone is not None:
         app.add_routes(phone.routes())
         app.on_startup.append(phone.on_startup)

@@ -30,7 +30,7 @@ from telephony.config import load_phone_config
 from telephony.line_impairments import LineProfile
 from telephony.model_location import configured_model_path
 from telephony.tts import Synthesizer
-from tests.integration.phone_harness import ScriptedLines, phone_server, shared_synthesizer
+from tests.integration.phone_harness import ScriptedLines, get_json, phone_server, shared_synthesizer
 
 pytestmark = pytest.mark.slow
 
@@ -132,6 +132,8 @@ def test_a_claim_reported_by_phone_becomes_a_ticket_with_its_recording(stack, tm
     with wave.open(rec.wav_path) as w:
         assert (w.getnchannels(), w.getframerate()) == (2, 8000)
         assert abs(w.getnframes() / 8000 - rec.duration_s) < 0.05
+    ticket_view = asyncio.run(get_json(f"{stack.web_url}/api/tickets/{number}"))
+    assert ticket_view["recordings"][0]["call_sid"] == caller.call_sid
     roles = [t["role"] for t in rec.transcript if t["kind"] == "final"]
     assert roles[0] == "bot" and "caller" in roles
     assert all(a["t"] <= b["t"] for a, b in zip(rec.transcript, rec.transcript[1:]))
@@ -192,7 +194,8 @@ def test_silence_is_reprompted_then_handed_off(stack, tmp_path, synth_cache):
     async def run():
         async with phone_server(stack.rasa_url, tmp_path, lines.factory, synth_cache) as (base, _):
             lines.new_call()
-            caller = PhoneCaller(base.replace("http", "ws") + "/media-stream", base, speed=20.0)
+            caller = PhoneCaller(base.replace("http", "ws") + "/media-stream", base, speed=20.0,
+                                 profile=LineProfile(band_limit=True, snr_db=15.0, seed=5))  # line noise, no words
             async with aiohttp.ClientSession() as http:
                 await caller.dial(http)
                 for _ in range(200):  # up to 200 s of line time, silent

@@ -27,7 +27,6 @@ from telephony.recognizer import (
     RecognitionResult,
     ScriptedRecognizer,
     VoskRecognizer,
-    _StreamResampler,
     digit_words,
     load_digit_words,
     load_vosk_model,
@@ -91,14 +90,6 @@ def test_missing_model_says_what_to_do(tmp_path: Path) -> None:
 
 
 # ---------------------------------------------------------------- recognizer
-
-def test_streamed_resampling_equals_one_pass() -> None:
-    rng = np.random.default_rng(7)
-    line = ac.to_int16(rng.normal(0, 4000, ac.LINE_RATE * 2))
-    stream = _StreamResampler(ac.LINE_RATE, 16000)
-    pieces = [stream.push(frame) for frame in ac.frames(line)] + [stream.flush()]
-    assert np.array_equal(np.concatenate(pieces), ac.resample(line, ac.LINE_RATE, 16000))
-
 
 def test_partials_stream_and_finish_gives_the_utterance(ko_model, line_speech) -> None:
     rec = VoskRecognizer(ko_model, digit_words("ko"))

@@ -274,3 +274,14 @@ def test_ulaw_tables_are_plain_json() -> None:
     tables = json.loads(json.dumps(ulaw_tables()))
     assert all(type(v) is int for v in tables["decode"][:4] + tables["encode"][:4])
     assert tables["encode"][0 + 32768] == 0xFF
+
+
+def test_streamed_resampling_equals_one_pass() -> None:
+    """The recognizer resamples 20 ms frames as they come; that must equal one pass over the whole call."""
+    from telephony.audio_codec import LINE_RATE, StreamResampler, frames, resample, to_int16
+
+    rng = np.random.default_rng(7)
+    line = to_int16(rng.normal(0, 4000, LINE_RATE * 2))
+    stream = StreamResampler(LINE_RATE, 16000)
+    pieces = [stream.push(frame) for frame in frames(line)] + [stream.flush()]
+    assert np.array_equal(np.concatenate(pieces), resample(line, LINE_RATE, 16000))
