@@ -65,6 +65,10 @@ class Stack:
     def _spawn(self, name: str, cmd: list[str]) -> None:
         env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "PYTHONUNBUFFERED": "1", "PYTHONWARNINGS": "ignore",
                "TF_CPP_MIN_LOG_LEVEL": "3", "SQLALCHEMY_SILENCE_UBER_WARNING": "1"}
+        if name == "web":
+            # The phone channel calls small numpy routines 50 times a second per call; a multi-threaded BLAS
+            # keeps a worker spinning between them, a whole core wasted (measured: 112 % CPU for one call).
+            env.update({"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"})
         proc = subprocess.Popen(cmd, cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                 text=True, start_new_session=True)
         self.procs[name] = proc

@@ -101,7 +101,7 @@ class CallSession:
         self.config = config
         self.bot = bot
         self.live = live
-        self.recognizer = engines.recognizer_factory()
+        self.recognizer = engines.acquire_recognizer()
         self.endpointer = Endpointer(EndpointerConfig(end_silence_ms=config.end_silence_ms))
         self.echo = EchoControl()
         self.dtmf_detector = DtmfDetector()
@@ -414,6 +414,9 @@ class CallSession:
                 self.worker.cancel()
             self.recording.close()
             self.asr_thread.shutdown(wait=False, cancel_futures=True)
+            # The recognizer goes back to the pool only once its thread has stopped using it.
+            await asyncio.get_running_loop().run_in_executor(None, self.asr_thread.shutdown)
+            self.engines.release_recognizer(self.recognizer)
             self.live.end(self.end_reason, self.recording)
 
     async def _drain_turns(self, timeout_s: float = 20.0) -> None:

@@ -36,6 +36,6 @@ def build_phone_channel(rasa_url: str, required: bool = False) -> PhoneChannel:
 
 def _warm(engines) -> None:
     try:
-        log.info("static prompts synthesized: %d", engines.warm())
+        log.info("static prompts synthesized: %d; recognizers warmed", engines.warm())
     except Exception:
         log.exception("static prompts could not be synthesized ahead")

@@ -118,6 +118,9 @@ def _report(level: int, views: list[dict], cpu_s: float, wall_s: float, rss_delt
     print(f"  web process CPU {cpu_s / wall_s * 100:.0f} % of one core over {wall_s:.0f} s = "
           f"{cpu_s / wall_s / level * 100:.1f} % per call; RSS +{rss_delta:.0f} MB during the calls "
           f"({rss_delta / level:.0f} MB per call)")
+    slowest = sorted((t for t in turns if t.get("response_ms")), key=lambda t: -t["response_ms"])[:3]
+    for t in slowest:
+        print("  slowest turn: " + ", ".join(f"{k} {t.get(k)}" for k in (*SPLITS, "audio_s", "recognizer_cpu_s")))
     barge = sum(v.get("barge_ins", 0) for v in views)
     print(f"  barge-ins: {barge}")
 
