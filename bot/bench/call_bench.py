@@ -155,5 +155,6 @@ def run(args: argparse.Namespace) -> int:
         stack.stop()
     if args.echo_turns:
         result: dict[str, Any] = false_barge_ins(turns=args.echo_turns, echo_db=-20.0, delay_ms=100.0)
-        print(f"\n== speakerphone echo -20 dB / 100 ms over {args.echo_turns} bot turns: {result}")
+        shown = {k: v for k, v in result.items() if not isinstance(v, list)}
+        print(f"\n== speakerphone echo -20 dB / 100 ms over {args.echo_turns} bot turns: {shown}")
     return 0
