@@ -22,7 +22,7 @@ from aiohttp import WSMsgType, web
 from bot.client import BotClient
 from bot.privacy import mask_phone
 from bot.slot_spec import load_slot_spec
-from bot.store.recording_store import RecordingRecord, RecordingStore
+from bot.store.recording_store import RecordingRecord, RecordingStore, expiry
 from telephony.audio_codec import FRAME_MS, FRAME_SAMPLES, frames, ulaw_encode
 from telephony.call_registry import CallRegistry, LiveCall
 from telephony.call_session import CallSession
@@ -108,7 +108,7 @@ class PhoneChannel:
             wav_path=str(session.recording.path), transcript=list(session.recording.transcript),
             duration_s=session.recording.seconds, end_reason=live.end_reason or "",
             started_at=ended - timedelta(seconds=session.recording.seconds), ended_at=ended,
-            expires_at=ended + timedelta(days=self.config.retention_days))
+            expires_at=expiry(ended, self.config.retention_days))
         await asyncio.get_running_loop().run_in_executor(None, self.recordings.save, record)
 
 

@@ -22,7 +22,6 @@ from pathlib import Path
 import numpy as np
 
 from telephony.audio_codec import LINE_RATE, read_wav, resample, write_wav
-from telephony.phone_prompts import phone_prompt
 
 ENGINES = ("espeak", "espeak-ng")
 
@@ -162,5 +161,3 @@ class Synthesizer:
             self.cached(text)
         return len(distinct)
 
-    def busy_message(self) -> np.ndarray:
-        return self.cached(phone_prompt("busy"))

@@ -245,14 +245,14 @@ def test_synthesizer_makes_line_audio_and_keeps_working(tmp_path: Path) -> None:
 
 def test_cached_prompts_are_made_once(tmp_path: Path) -> None:
     synth = Synthesizer(cache_dir=tmp_path)
-    busy = synth.busy_message()
+    busy = synth.cached(phone_prompt("busy"))
     assert synth.synth_count == 1 and _duration(busy) > 1.0
     assert synth.cached(phone_prompt("busy")) is busy
-    assert synth.warm([phone_prompt("busy"), phone_prompt("no_input"), phone_prompt("no_input")]) == 2
+    assert synth.warm([phone_prompt("busy"), phone_prompt("keypad_offer"), phone_prompt("keypad_offer")]) == 2
     assert synth.synth_count == 2
     # A new process (here: a new Synthesizer) finds them on disk.
     fresh = Synthesizer(cache_dir=tmp_path)
-    assert np.array_equal(fresh.busy_message(), busy)
+    assert np.array_equal(fresh.cached(phone_prompt("busy")), busy)
     assert fresh.synth_count == 0
     assert len(list(tmp_path.glob("*.wav"))) == 2
 

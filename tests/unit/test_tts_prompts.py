@@ -11,7 +11,7 @@ from telephony.tts import Synthesizer, prompt_cache_key
 
 def test_prompt_file_has_the_phone_prompts() -> None:
     prompts = all_phone_prompts()
-    for key in ("busy", "no_input", "keypad_offer", "keypad_restart", "goodbye_dropped"):
+    for key in ("busy", "keypad_offer", "keypad_restart", "system_error"):
         assert prompts[key].strip()
     assert phone_prompt("busy").startswith("线路繁忙")
     assert "井号" in phone_prompt("keypad_offer")
