@@ -113,3 +113,18 @@ def ensure_schema(url: str, engine: Engine) -> None:
     """upgrade_schema, serialised within the process so stores opened by several threads do not race."""
     with _upgrade_lock:
         upgrade_schema(url, engine)
+
+
+class DatabaseStore:
+    """An engine and sessions on the configured database; opening one migrates the schema to head, so a
+    fresh SQLite file or an empty PostgreSQL database works at once."""
+
+    def __init__(self, url: str | None = None, migrate: bool = True) -> None:
+        self.url = url or database_url()
+        self.engine = make_engine(self.url)
+        self.sessions = make_session_factory(self.engine)
+        if migrate:
+            ensure_schema(self.url, self.engine)
+
+    def close(self) -> None:
+        self.engine.dispose()

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.store.db import database_url, ensure_schema, make_engine, make_session_factory
+from bot.store.db import DatabaseStore
 from bot.store.models import CallRecording, Ticket, now_utc
 
 log = logging.getLogger("claimbot.recordings")
@@ -42,16 +42,7 @@ def _record(row: CallRecording) -> RecordingRecord:
                            row.duration_s, row.end_reason, row.started_at, row.ended_at, row.expires_at)
 
 
-class RecordingStore:
-    def __init__(self, url: str | None = None, migrate: bool = True) -> None:
-        self.url = url or database_url()
-        self.engine = make_engine(self.url)
-        self.sessions = make_session_factory(self.engine)
-        if migrate:
-            ensure_schema(self.url, self.engine)
-
-    def close(self) -> None:
-        self.engine.dispose()
+class RecordingStore(DatabaseStore):
 
     def save(self, record: RecordingRecord) -> None:
         """Idempotent per call: a second save of the same call replaces the first."""

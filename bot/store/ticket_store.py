@@ -26,7 +26,7 @@ from bot.claims.ticket_draft import (
     SlotValue,
     TicketDraft,
 )
-from bot.store.db import database_url, ensure_schema, make_engine, make_session_factory
+from bot.store.db import DatabaseStore
 from bot.store.models import (
     CALLBACK_PENDING,
     CALLBACK_STATUSES,
@@ -175,22 +175,12 @@ def _derived_type_and_priority(draft: TicketDraft) -> tuple:
     return claim_type, priority
 
 
-class TicketStore:
+class TicketStore(DatabaseStore):
     """Tickets and callback tasks in any SQLAlchemy database (SQLite file by default).
 
     Opening a store migrates its database to the latest schema, so a fresh SQLite file or
     an empty PostgreSQL database works at once.
     """
-
-    def __init__(self, url: str | None = None, migrate: bool = True) -> None:
-        self.url = url or database_url()
-        self.engine = make_engine(self.url)
-        self.sessions = make_session_factory(self.engine)
-        if migrate:
-            ensure_schema(self.url, self.engine)
-
-    def close(self) -> None:
-        self.engine.dispose()
 
     # -- tickets -----------------------------------------------------------------------------
 
