@@ -167,6 +167,8 @@ def call_failed(result: CallResult) -> str | None:
         return "服务器没有这通电话的记录"
     if not result.ticket_number:
         return "通话结束但没有生成报案号"
+    if result.view.get("end_reason") != "completed":
+        return f"报案未完成（{result.view.get('end_reason')}），只留下部分工单 {result.ticket_number}"
     return None
 
 

@@ -22,7 +22,7 @@ def test_call_plays_wav_turns_prints_the_transcript_and_fails_without_a_ticket(p
     out = capsys.readouterr().out
     assert "机器人：您好" in out, out
     assert "来电人" in out or out.count("机器人") >= 2, out
-    assert code == 1 and "没有生成报案号" in out
+    assert code == 1 and "报案未完成" in out
 
 
 def test_call_to_a_closed_port_fails_clearly(capsys):
