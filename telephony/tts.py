@@ -11,10 +11,12 @@ import contextlib
 import hashlib
 import io
 import json
+import logging
 import os
 import subprocess
 import tempfile
 import threading
+import wave
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
@@ -22,6 +24,8 @@ from pathlib import Path
 import numpy as np
 
 from telephony.audio_codec import LINE_RATE, read_wav, resample, write_wav
+
+log = logging.getLogger("claimbot.tts")
 
 ENGINES = ("espeak", "espeak-ng")
 
@@ -85,6 +89,13 @@ def _pyttsx3_espeak() -> _Pyttsx3Espeak:
     return _Pyttsx3Espeak()
 
 
+def _read_or_empty(wav: Path) -> tuple[np.ndarray, int]:
+    try:
+        return read_wav(wav)
+    except (EOFError, wave.Error, ValueError):
+        return np.zeros(0, dtype=np.int16), LINE_RATE
+
+
 class Synthesizer:
     """Blocking by design (pyttsx3 runs its own loop); from asyncio call it through asyncio.to_thread."""
 
@@ -110,17 +121,26 @@ class Synthesizer:
         wav = Path(name)
         try:
             with _engine_lock:
-                if self.engine == "espeak":
-                    self._pyttsx3_to_file(text, wav)
-                else:
-                    self._espeak_ng_to_file(text, wav)
+                pcm, rate = self._to_pcm(text, wav)
                 self.synth_count += 1
-            pcm, rate = read_wav(wav)
         finally:
             wav.unlink(missing_ok=True)
         if pcm.size == 0:
             raise RuntimeError(f"语音合成没有产生声音（引擎 {self.engine}，音色 {self.voice}）")
         return resample(pcm, rate, LINE_RATE)
+
+    def _to_pcm(self, text: str, wav: Path) -> tuple[np.ndarray, int]:
+        """pyttsx3 now and then leaves an empty file when used from several threads (seen in CI): try it again,
+        then speak through the espeak-ng command with the same voice, so the caller always hears the reply."""
+        if self.engine == "espeak":
+            for _ in range(2):
+                self._pyttsx3_to_file(text, wav)
+                pcm, rate = _read_or_empty(wav)
+                if pcm.size:
+                    return pcm, rate
+            log.warning("pyttsx3 gave no audio twice; using the espeak-ng command for this text")
+        self._espeak_ng_to_file(text, wav)
+        return _read_or_empty(wav)
 
     def _pyttsx3_to_file(self, text: str, wav: Path) -> None:
         _pyttsx3_espeak().save(text, wav, self.voice, self.rate)
