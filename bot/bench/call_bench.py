@@ -71,10 +71,7 @@ async def _caller(base: str, turns: list, quota: list[int], profile_spec: str, v
                 if not await caller.speak_and_wait(turns[i % len(turns)], timeout_s=30):
                     break
                 i += 1
-            if not caller.closed.is_set():
-                await caller.hang_up()
-            await asyncio.sleep(0.3)
-            views.append(await caller.fetch_view(http))
+            views.append(await caller.end(http, settle_s=0.3))
 
 
 async def _level(base: str, concurrency: int, turns: list, total_turns: int, profile: str) -> list[dict]:

@@ -22,6 +22,7 @@ import numpy as np
 from bot.callsim.phone_caller import CallResult, PhoneCaller
 from bot.client import BotReply
 from bot.eval.simulated_caller import SimulatedCaller
+from bot.privacy import mask_id, mask_phone
 from telephony.audio_codec import FRAME_SAMPLES, LINE_RATE, pcm_from_bytes, read_wav, resample
 from telephony.line_impairments import LineProfile
 from telephony.tts import Synthesizer
@@ -37,10 +38,17 @@ class CallPlan:
     microphone: bool = False
 
 
-def _reply_from_view(view: dict[str, Any]) -> BotReply:
+def reply_from_view(view: dict[str, Any], scenario: dict[str, Any]) -> BotReply:
+    """The bot's last reply as the simulated caller needs it, from the call's live view. The view masks the
+    ID and phone: where the masked form matches what the caller said, the caller takes it as right."""
+    draft = dict(view.get("draft") or {})
+    for slot, mask in (("insured_id", mask_id), ("contact_phone", mask_phone)):
+        expected = (scenario.get("expect") or {}).get(slot)
+        if expected and draft.get(slot) == mask(str(expected)):
+            draft[slot] = expected
     meta = {"stage": view.get("stage"), "asking": view.get("asking") or []}
     if view.get("stage") == "confirm":
-        meta["draft"] = view.get("draft") or {}
+        meta["draft"] = draft
     return BotReply(texts=[], meta=meta)
 
 
@@ -113,7 +121,8 @@ async def run_call(ws_url: str, http_base: str, plan: CallPlan, *, profile: Line
                         break
                     if not await caller.speak_and_wait(text_or_audio):
                         break
-                    text_or_audio = _next_turn(turns, _reply_from_view(await caller.fetch_view(http)))
+                    text_or_audio = _next_turn(turns, reply_from_view(await caller.fetch_view(http),
+                                                                     plan.scenario or {}))
                 await caller.run_for(800)
             if not caller.closed.is_set():
                 await caller.hang_up()

@@ -190,6 +190,13 @@ class PhoneCaller:
             await self.ws.close()
         self.result.ended_by = self.result.ended_by or "caller"
 
+    async def end(self, session: aiohttp.ClientSession, settle_s: float = 0.5) -> dict[str, Any]:
+        """Hangs up if the line is still open, lets the server finish the call, and returns its final view."""
+        if not self.closed.is_set():
+            await self.hang_up()
+        await asyncio.sleep(settle_s)
+        return await self.fetch_view(session)
+
     async def fetch_view(self, session: aiohttp.ClientSession) -> dict[str, Any]:
         async with session.get(f"{self.http_base}/api/calls/{self.call_sid}") as resp:
             view = await resp.json() if resp.status == 200 else {}

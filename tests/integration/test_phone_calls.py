@@ -19,11 +19,11 @@ import numpy as np
 import pytest
 import yaml
 
+from bot.callsim.call_runner import reply_from_view
 from bot.callsim.phone_caller import PhoneCaller
 from bot.claims.ticket_draft import STATUS_HANDOFF, STATUS_INTERRUPTED, STATUS_PENDING_REVIEW
-from bot.client import BotReply
 from bot.eval.simulated_caller import SimulatedCaller
-from bot.privacy import mask_id, mask_phone
+from bot.privacy import mask_id
 from bot.store.recording_store import RecordingStore
 from bot.store.ticket_store import TicketStore
 from telephony.config import load_phone_config
@@ -51,20 +51,6 @@ def scenario() -> dict:
 @pytest.fixture(scope="module")
 def synth_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("tts-cache")
-
-
-def _reply_from(view: dict, scenario: dict) -> BotReply:
-    """The bot's last reply as the simulated caller needs it, from the call's live view. The view masks
-    the ID and phone: where the masked form matches what the caller said, the caller takes it as right."""
-    draft = dict(view.get("draft") or {})
-    for slot, mask in (("insured_id", mask_id), ("contact_phone", mask_phone)):
-        expected = scenario["expect"].get(slot)
-        if expected and draft.get(slot) == mask(expected):
-            draft[slot] = expected
-    meta = {"stage": view.get("stage"), "asking": view.get("asking") or []}
-    if view.get("stage") == "confirm":
-        meta["draft"] = draft
-    return BotReply(texts=[], meta=meta)
 
 
 async def _report_by_phone(base: str, script, scenario: dict, synth_cache: Path, *, profile=None,
@@ -96,13 +82,10 @@ async def _report_by_phone(base: str, script, scenario: dict, synth_cache: Path,
             if not ok:
                 break
             view = await caller.fetch_view(http)
-            text = simulated.reply_to(_reply_from(view, scenario))
+            text = simulated.reply_to(reply_from_view(view, scenario))
         for _ in range(10):  # a finished report: the bot says goodbye and releases the line
             await caller.run_for(1000)
-        if not caller.closed.is_set():
-            await caller.hang_up()
-        await asyncio.sleep(0.5)
-        await caller.fetch_view(http)
+        await caller.end(http)
     return caller
 
 
@@ -157,9 +140,7 @@ def test_a_caller_who_hangs_up_mid_report_leaves_a_partial_ticket_and_a_callback
                 script.append("他的身份证号是")
                 caller.say(synth.synthesize("他的身份证号是"))
                 await caller.run_for(600)  # mid-sentence
-                await caller.hang_up()
-                await asyncio.sleep(1.0)
-                await caller.fetch_view(http)
+                await caller.end(http, settle_s=1.0)
             return caller
 
     caller = asyncio.run(run())
@@ -243,9 +224,7 @@ def test_caller_speech_over_the_bot_stops_playback_and_is_the_next_turn(stack, t
                     await caller.tick()
                 script.append("我要报案，我妈妈骨折了")
                 await caller.speak_and_wait(synth.synthesize("我要报案，我妈妈骨折了"))
-                await caller.hang_up()
-                await asyncio.sleep(0.5)
-                await caller.fetch_view(http)
+                await caller.end(http)
             return caller
 
     caller = asyncio.run(run())
@@ -325,9 +304,7 @@ def test_the_real_vosk_recognizer_on_the_line_streams_partials_and_ends_at_endpo
                 await caller.run_for(200)
                 partials.add((await caller.fetch_view(http)).get("partial") or "")
             assert await caller.speak_and_wait(None, timeout_s=30)
-            await caller.hang_up()
-            await asyncio.sleep(0.5)
-            await caller.fetch_view(http)
+            await caller.end(http)
         return caller, partials
 
     caller, partials = asyncio.run(run())
@@ -385,9 +362,7 @@ def test_keypad_is_offered_after_a_failed_spoken_attempt_and_in_band_tones_work(
                     text = "号码是一一零一零一" if "insured_id" in view["asking"] else simulated.answer(view["asking"])
                 caller.key(id_number + "#", in_band=True)
                 await caller.speak_and_wait(None)
-                await caller.hang_up()
-                await asyncio.sleep(0.5)
-                await caller.fetch_view(http)
+                await caller.end(http)
             return caller
 
     caller = asyncio.run(run())

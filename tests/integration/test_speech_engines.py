@@ -293,14 +293,6 @@ def test_espeak_ng_command_engine() -> None:
 
 # ---------------------------------------------------------------- claimbot models
 
-@pytest.fixture()
-def models_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    home = tmp_path / "asr-models"
-    monkeypatch.setenv("CLAIMBOT_ASR_MODELS_DIR", str(home))
-    monkeypatch.delenv("CLAIMBOT_VOSK_MODEL", raising=False)
-    return home
-
-
 @dataclass(frozen=True)
 class Run:
     code: int

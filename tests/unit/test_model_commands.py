@@ -11,14 +11,6 @@ from bot import model_commands
 from bot.cli import build_parser, main
 
 
-@pytest.fixture()
-def models_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    home = tmp_path / "asr-models"
-    monkeypatch.setenv("CLAIMBOT_ASR_MODELS_DIR", str(home))
-    monkeypatch.delenv("CLAIMBOT_VOSK_MODEL", raising=False)
-    return home
-
-
 def test_install_arguments_in_any_order() -> None:
     parser = build_parser()
     for argv in (["models", "install", "m.zip", "--name", "zh", "--force"],
