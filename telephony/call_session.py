@@ -116,6 +116,8 @@ class CallSession:
         self.arrivals: deque[float] = deque(maxlen=200)   # wall time each recent frame arrived
         self.preroll: deque[np.ndarray] = deque(maxlen=PREROLL_FRAMES)
         self.in_speech = False
+        self.settled = False           # the recognizer finalized the words before the caller's current pause
+        self.held: list[np.ndarray] = []  # the pause's audio since then, fed on only if the caller goes on
         self.speech_started_frame = 0
         self.quiet_frames = 0          # frames with neither bot audio, caller speech nor a pending turn
         self.busy_turns = 0            # turns queued or being handled
@@ -180,10 +182,10 @@ class CallSession:
         self.preroll.append(frame)
         if event == "start" and not keying:
             await self._speech_started()
-        elif self.in_speech:
-            self._feed(frame)
-        if event == "end" and self.in_speech:
+        elif event == "end" and self.in_speech:
             self._speech_ended(now)
+        elif self.in_speech:
+            self._listen(frame)
         self._count_quiet()
         self.live.cpu_s += time.perf_counter() - now
 
@@ -191,12 +193,32 @@ class CallSession:
 
     async def _speech_started(self) -> None:
         self.in_speech = True
+        self.settled = False
+        self.held.clear()
         self.quiet_frames = 0
         self.speech_started_frame = self.frame_no
         for f in self.preroll:
             self._feed(f)
         if self.playback.playing:
             await self._barge_in()
+
+    def _listen(self, frame: np.ndarray) -> None:
+        """A frame inside the caller's utterance. Once a pause reaches `settle_ms` the recognizer settles what
+        it heard, so the end of the turn finds the words ready; the rest of the pause waits in `held`."""
+        pause_ms = self.endpointer.trailing_silence_ms
+        if pause_ms == 0:
+            for held in self.held:
+                self._feed(held)
+            self.held.clear()
+            self.settled = False
+            self._feed(frame)
+        elif self.settled:
+            self.held.append(frame)
+        else:
+            self._feed(frame)
+            if self.config.settle_ms and pause_ms >= self.config.settle_ms:
+                self.settled = True
+                asyncio.get_running_loop().run_in_executor(self.asr_thread, self.recognizer.settle)
 
     def _feed(self, frame: np.ndarray) -> None:
         future = asyncio.get_running_loop().run_in_executor(self.asr_thread, self.recognizer.accept, frame)
@@ -209,6 +231,8 @@ class CallSession:
 
     def _speech_ended(self, now: float) -> None:
         self.in_speech = False
+        self.settled = False
+        self.held.clear()  # the pause that ended the turn: nothing more to recognize
         silence_frames = self.config.end_silence_ms // FRAME_MS
         last_speech = self.arrivals[-silence_frames - 1] if len(self.arrivals) > silence_frames else self.arrivals[0]
         timer = TurnTimer(last_speech_at=last_speech, endpointed_at=now)

@@ -20,6 +20,7 @@ class PhoneConfig:
     max_calls: int = 4                   # calls beyond this hear the busy message
     no_input_s: float = 6.0              # silence after the bot finished speaking before a re-prompt
     end_silence_ms: int = 500            # caller silence that ends an utterance
+    settle_ms: int = 300                 # caller pause after which the recognizer finalizes what it heard (0: never)
     tts_engine: str = "espeak"
     tts_voice: str = "cmn"
     tts_rate: int = 175
@@ -44,6 +45,7 @@ def load_phone_config() -> PhoneConfig:
         max_calls=int(_env_num("CLAIMBOT_MAX_CALLS", 4)),
         no_input_s=_env_num("CLAIMBOT_NO_INPUT_S", 6.0),
         end_silence_ms=int(_env_num("CLAIMBOT_ENDPOINT_SILENCE_MS", 500)),
+        settle_ms=int(_env_num("CLAIMBOT_ASR_SETTLE_MS", 300)),
         tts_engine=env.get("CLAIMBOT_TTS_ENGINE", "espeak"),
         tts_voice=env.get("CLAIMBOT_TTS_VOICE", "cmn"),
         tts_rate=int(_env_num("CLAIMBOT_TTS_RATE", 175)),

@@ -104,6 +104,14 @@ class Endpointer:
         """Stream time at the end of the frames fed so far."""
         return self.frame_index * FRAME_MS
 
+    @property
+    def trailing_silence_ms(self) -> int:
+        """Silence since the last speech frame of the utterance in progress; 0 while the caller speaks or
+        outside an utterance."""
+        if not self.in_speech:
+            return 0
+        return (self.frame_index - 1 - self._last_speech_index) * FRAME_MS
+
     def is_speech(self, level_db: float, threshold_db: float | None = None) -> bool:
         """The frame-level decision, against the current floor (or the given override)."""
         c = self.config

@@ -233,6 +233,45 @@ def test_caller_speech_over_the_bot_stops_playback_and_is_the_next_turn(stack, t
     assert any(t["role"] == "caller" and "骨折" in t["text"] for t in view["transcript"])
 
 
+def test_a_pause_shorter_than_the_end_silence_keeps_one_turn_with_every_word(stack, tmp_path, synth_cache):
+    """The recognizer settles in each pause (so the end of the turn finds the words ready); when the caller
+    goes on, the pause's held audio is fed after all, and the turn is still one utterance."""
+    config = load_phone_config()
+    lines = ScriptedLines()
+    synth = shared_synthesizer(synth_cache)
+    def trimmed(text: str) -> np.ndarray:  # espeak's own lead-in and trailing silence would lengthen the pause
+        pcm = synth.synthesize(text)
+        loud = np.flatnonzero(np.abs(pcm.astype(np.int32)) > 300)
+        return pcm[loud[0]:loud[-1] + 1]
+
+    first, second = trimmed("我要报案"), trimmed("我妈妈骨折了")
+    pause = np.zeros(8 * (config.end_silence_ms - 60), dtype=np.int16)  # settles, then the caller goes on
+
+    async def run():
+        async with phone_server(stack.rasa_url, tmp_path, lines.factory, synth_cache) as (base, _):
+            script = lines.new_call()
+            caller = PhoneCaller(base.replace("http", "ws") + "/media-stream", base, speed=SPEED)
+            async with aiohttp.ClientSession() as http:
+                await caller.dial(http)
+                assert await caller.speak_and_wait(None)
+                script.append("我要报案，我妈妈骨折了")
+                assert await caller.speak_and_wait(np.concatenate([first, pause, second]))
+                await caller.end(http)
+            return caller
+
+    caller = asyncio.run(run())
+    rec = lines.recognizers[0]
+    assert [text for text, _ in rec.heard] == ["我要报案，我妈妈骨折了"]
+    assert rec.settles >= 2, "settled in the pause that went on and in the one that ended the turn"
+    spoken_s = (len(first) + len(pause) + len(second)) / 8000
+    # Fed: all of the speech and the inner pause (whose held part would be 140 ms short), some 200 ms from
+    # before the onset, and the final pause only up to the settle point; the rest of it is dropped.
+    extra_s = rec.fed_s[0] - spoken_s
+    assert config.settle_ms / 1000 + 0.13 < extra_s < config.settle_ms / 1000 + 0.32, (rec.fed_s, spoken_s)
+    speech_turns = [t for t in caller.result.view["metrics"]["turns"] if t["kind"] == "speech"]
+    assert len(speech_turns) == 1
+
+
 def test_bad_input_is_logged_and_the_call_goes_on(stack, tmp_path, synth_cache, caplog):
     lines = ScriptedLines()
 

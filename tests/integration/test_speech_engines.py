@@ -115,6 +115,39 @@ def test_silence_gives_empty_text(ko_model) -> None:
     assert result.audio_s == pytest.approx(2.0)
 
 
+def test_settling_in_the_final_pause_gives_the_same_result_with_nothing_left_to_decode(ko_model,
+                                                                                       line_speech) -> None:
+    speech = np.concatenate([line_speech(SENTENCE_KO), np.zeros(ac.LINE_RATE // 2, dtype=np.int16)])
+    plain = VoskRecognizer(ko_model, digit_words("ko"))
+    feed(plain, speech)
+    expected = plain.finish()
+    settled = VoskRecognizer(ko_model, digit_words("ko"))
+    feed(settled, speech)
+    settled.settle()
+    settled.settle()  # a second settle with nothing new is a no-op
+    result = settled.finish()
+    assert result.text == expected.text and result.text
+    assert result.audio_s == expected.audio_s
+
+
+def test_speech_after_a_settled_pause_joins_the_utterance(ko_model, line_speech) -> None:
+    first, second = line_speech(SENTENCE_KO), line_speech(DIGITS_KO)
+    pause = np.zeros(ac.LINE_RATE * 2 // 5, dtype=np.int16)
+    rec = VoskRecognizer(ko_model, digit_words("ko"))
+    feed(rec, np.concatenate([first, pause]))
+    rec.settle()
+    feed(rec, np.concatenate([pause, second]))
+    joined = rec.finish()
+    separate = VoskRecognizer(ko_model, digit_words("ko"))
+    feed(separate, np.concatenate([first, pause]))
+    head = separate.finish().text
+    feed(separate, np.concatenate([pause, second]))
+    tail = separate.finish().text
+    assert head and tail and joined.text == f"{head} {tail}"
+    assert joined.audio_s == pytest.approx(2 * len(pause) / ac.LINE_RATE + (len(first) + len(second)) / ac.LINE_RATE,
+                                           abs=0.05)
+
+
 def test_reset_drops_the_utterance(ko_model, line_speech) -> None:
     rec = VoskRecognizer(ko_model, digit_words("ko"))
     speech = line_speech(SENTENCE_KO)
@@ -219,8 +252,11 @@ def test_scripted_recognizer_replays_its_texts() -> None:
     assert rec.finish().text == "一三八零零一三八零零零"
     assert rec.heard == [("我要报案", False), ("一三八零零一三八零零零", True)]
     feed(rec, one_second)
+    rec.settle()  # a pause: the script has nothing to settle, but counts it
+    assert rec.settles == 1
     with pytest.raises(RuntimeError):
         rec.finish()  # script used up
+    assert rec.fed_s == [1.0, 1.0]
 
 
 # ---------------------------------------------------------------- synthesizer

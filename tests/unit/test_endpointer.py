@@ -127,3 +127,17 @@ def test_band_level_matches_rms_for_an_in_band_tone() -> None:
     assert band_level_db(tone) == pytest.approx(rms_dbfs(tone), abs=0.5)
     low = to_int16(10000.0 * np.sin(2 * np.pi * 60.0 * t))
     assert band_level_db(low) < rms_dbfs(low) - 20.0
+
+
+def test_trailing_silence_counts_the_pause_inside_an_utterance(sentence: np.ndarray) -> None:
+    pcm = np.concatenate([np.zeros(8000, np.int16), sentence, np.zeros(8000, np.int16)])
+    endpointer = Endpointer()
+    seen = []
+    for frame in frames(pcm):
+        event = endpointer.feed(frame)
+        seen.append((event, endpointer.in_speech, endpointer.trailing_silence_ms))
+    assert all(pause == 0 for _, in_speech, pause in seen if not in_speech)
+    end = next(i for i, (event, _, _) in enumerate(seen) if event == "end")
+    # Counting up frame by frame through the final pause, up to just under the end silence.
+    tail = [pause for _, _, pause in seen[end - 24:end]]
+    assert tail == list(range(FRAME_MS, EndpointerConfig().end_silence_ms, FRAME_MS))
