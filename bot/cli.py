@@ -76,10 +76,12 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGINT, _stop)
     try:
         while not stopping:
-            for name, proc in stack.procs.items():
-                if proc.poll() is not None:
-                    log.error("%s exited with code %s; stopping the stack", name, proc.returncode)
-                    stopping = True
+            try:
+                for name in stack.restart_exited():
+                    print(f"{name} 意外退出，已重启", flush=True)
+            except RuntimeError as exc:
+                print(f"停止全部服务：{exc}", file=sys.stderr, flush=True)
+                return 1
             time.sleep(0.5)
     finally:
         stack.stop()

@@ -1,7 +1,8 @@
 """Starts and stops the whole system together: Rasa server, action server and web app.
 
-`claimbot serve` runs it in the foreground; evaluation and benchmarks use `running_stack()`, which
-reuses a stack that is already up or starts one (training first when the model is stale) and stops it after.
+`claimbot serve` runs it in the foreground and restarts a service that crashes (the web app then finishes
+the phone calls the crash cut off); evaluation and benchmarks use `running_stack()`, which reuses a stack
+that is already up or starts one (training first when the model is stale) and stops it after.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from bot.training import rasa_executable, train
 log = logging.getLogger("claimbot.stack")
 
 READY_TIMEOUT_S = 180
+MAX_RESTARTS = 3            # crashes of one service within RESTART_WINDOW_S before the stack gives up on it
+RESTART_WINDOW_S = 600.0
 
 
 def _http_ok(url: str, timeout: float = 1.0) -> bool:
@@ -54,6 +57,8 @@ class Stack:
     settings: Settings = field(default_factory=load_settings)
     with_web: bool = True
     procs: dict[str, subprocess.Popen] = field(default_factory=dict)
+    commands: dict[str, list[str]] = field(default_factory=dict)
+    restarts: dict[str, list[float]] = field(default_factory=dict)  # monotonic times of each service's restarts
 
     def _endpoints_file(self) -> Path:
         path = self.settings.var_dir / "endpoints.yml"
@@ -72,6 +77,7 @@ class Stack:
         proc = subprocess.Popen(cmd, cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                 text=True, start_new_session=True)
         self.procs[name] = proc
+        self.commands[name] = cmd
         threading.Thread(target=self._pump, args=(name, proc), daemon=True).start()
 
     @staticmethod
@@ -94,7 +100,15 @@ class Stack:
                              "--cors", "*"])
         if self.with_web:
             self._spawn("web", [sys.executable, "-m", "bot.web.app"])
-        checks = [rasa_ready, action_server_ready] + ([web_ready] if self.with_web else [])
+        self._wait_ready(list(self.procs))
+        took = time.monotonic() - started
+        log.info("ready in %.1f s: rasa %s, actions %s, web %s", took, s.rasa_url, s.action_url,
+                 s.web_url if self.with_web else "-")
+        return took
+
+    def _wait_ready(self, names: list[str]) -> None:
+        s = self.settings
+        checks = [READY_CHECKS[name] for name in names]
         deadline = time.monotonic() + READY_TIMEOUT_S
         while not all(check(s) for check in checks):
             for name, proc in self.procs.items():
@@ -105,10 +119,25 @@ class Stack:
                 self.stop()
                 raise RuntimeError(f"服务在 {READY_TIMEOUT_S} 秒内未就绪，请查看上方日志")
             time.sleep(0.3)
-        took = time.monotonic() - started
-        log.info("ready in %.1f s: rasa %s, actions %s, web %s", took, s.rasa_url, s.action_url,
-                 s.web_url if self.with_web else "-")
-        return took
+
+    def restart_exited(self) -> list[str]:
+        """Restarts the services that have exited and waits until they answer again; returns their names.
+
+        RuntimeError for a service that crashed more than MAX_RESTARTS times within RESTART_WINDOW_S: a fault
+        that comes back at once is not one a restart cures."""
+        exited = [name for name, proc in self.procs.items() if proc.poll() is not None]
+        now = time.monotonic()
+        for name in exited:
+            recent = [t for t in self.restarts.get(name, []) if now - t < RESTART_WINDOW_S]
+            if len(recent) >= MAX_RESTARTS:
+                raise RuntimeError(f"{name} 在 {RESTART_WINDOW_S / 60:.0f} 分钟内崩溃超过 {MAX_RESTARTS} 次，不再重启")
+            self.restarts[name] = [*recent, now]
+            log.error("%s exited with code %s; restarting it", name, self.procs[name].returncode)
+            self._spawn(name, self.commands[name])
+        if exited:
+            self._wait_ready(exited)
+            log.info("restarted: %s", ", ".join(exited))
+        return exited
 
     def pids(self) -> list[int]:
         return [p.pid for p in self.procs.values() if p.poll() is None]
@@ -125,6 +154,9 @@ class Stack:
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(proc.pid, signal.SIGKILL)
         self.procs.clear()
+
+
+READY_CHECKS = {"rasa": rasa_ready, "actions": action_server_ready, "web": web_ready}
 
 
 @contextlib.contextmanager

@@ -137,6 +137,7 @@ class CallSession:
     # -- the line ------------------------------------------------------------------------------
 
     async def begin(self) -> None:
+        self.recording.note_call(**self._metadata("start"))
         self.worker = asyncio.create_task(self._dialogue_worker(), name=f"dialogue-{self.call_sid}")
         await self.turns.put(Turn("start"))
         self.busy_turns += 1

@@ -22,8 +22,9 @@ from aiohttp import WSMsgType, web
 from bot.client import BotClient
 from bot.privacy import mask_phone
 from bot.slot_spec import load_slot_spec
-from bot.store.recording_store import RecordingRecord, RecordingStore, expiry
+from bot.store.recording_store import IN_PROGRESS, RecordingRecord, RecordingStore, expiry
 from telephony.audio_codec import FRAME_MS, FRAME_SAMPLES, frames, ulaw_encode
+from telephony.call_recovery import recover_open_calls
 from telephony.call_registry import CallRegistry, LiveCall
 from telephony.call_session import CallSession
 from telephony.config import PhoneConfig
@@ -59,6 +60,7 @@ class PhoneChannel:
         self.not_ready_reason = not_ready_reason
         self.registry = CallRegistry(config.max_calls)
         self.http: aiohttp.ClientSession | None = None
+        self.recovery: asyncio.Task | None = None
 
     def routes(self) -> list[web.RouteDef]:
         return [web.get("/media-stream", self.media_stream), web.get("/api/calls/{call_sid}", self.api_call),
@@ -66,8 +68,15 @@ class PhoneChannel:
 
     async def on_startup(self, app: web.Application) -> None:
         self.http = aiohttp.ClientSession()
+        if self.recordings is not None:
+            self.recovery = asyncio.create_task(recover_open_calls(self.recordings, BotClient(self.rasa_url, self.http),
+                                                                   self.config.retention_days), name="call-recovery")
 
     async def on_cleanup(self, app: web.Application) -> None:
+        if self.recovery is not None:
+            self.recovery.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.recovery
         if self.http:
             await self.http.close()
 
@@ -99,17 +108,20 @@ class PhoneChannel:
             await line.close()
         return ws
 
-    async def save_recording(self, session: CallSession, live: LiveCall) -> None:
+    async def save_recording(self, session: CallSession, live: LiveCall, *, opening: bool = False) -> None:
+        """Saved once as the call opens (`in_progress`: what a crash would leave behind) and again at its end."""
         if self.recordings is None:
             return
         ended = datetime.now(timezone.utc)
         record = RecordingRecord(
             call_sid=session.call_sid, conversation_id=session.call_sid, caller=session.start_msg.caller or None,
             wav_path=str(session.recording.path), transcript=list(session.recording.transcript),
-            duration_s=session.recording.seconds, end_reason=live.end_reason or "",
+            duration_s=session.recording.seconds, end_reason=IN_PROGRESS if opening else live.end_reason or "",
             started_at=ended - timedelta(seconds=session.recording.seconds), ended_at=ended,
             expires_at=expiry(ended, self.config.retention_days))
         await asyncio.get_running_loop().run_in_executor(None, self.recordings.save, record)
+        if not opening:
+            session.recording.discard_journal()
 
 
 class _Line:
@@ -208,6 +220,10 @@ class _Line:
         assert channel.http is not None
         bot = BotClient(channel.rasa_url, channel.http)
         self.session = CallSession(start, self.send, channel.engines, channel.config, bot, live)
+        try:
+            await channel.save_recording(self.session, live, opening=True)
+        except Exception:  # the call itself must go on; only its crash recovery is lost
+            log.exception("call %s: could not note the call as open", start.call_sid)
         await self.session.begin()
         return True
 
@@ -275,8 +291,10 @@ class _Line:
         if session is not None and live is not None:
             reason = session.end_reason or self.end_reason
             await session.finish(reason)
-            with contextlib.suppress(Exception):
+            try:
                 await self.channel.save_recording(session, live)
+            except Exception:  # the WAV and the transcript journal stay on disk for the next start's recovery
+                log.exception("call %s: recording not saved", session.call_sid)
             self.channel.registry.release(live)
             log.info("call %s ended (%s) after %.1f s, %d bad messages, %d out of order", session.call_sid,
                      live.end_reason, live.duration_s, self.bad, self.out_of_order)

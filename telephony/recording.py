@@ -1,8 +1,14 @@
 """A call's recording: one stereo WAV (caller left, bot right) written as the call goes, frame by frame on
-the line's clock so both sides stay in step however long the call, and the timed transcript."""
+the line's clock so both sides stay in step however long the call, and the timed transcript.
+
+The transcript is also journaled line by line beside the WAV, so a crash of the web process mid-call loses
+neither: `recover_wav` and `read_journal` make the call whole again at the next start.
+"""
 
 from __future__ import annotations
 
+import json
+import logging
 import re
 import wave
 from pathlib import Path
@@ -12,7 +18,16 @@ import numpy as np
 
 from telephony.audio_codec import FRAME_SAMPLES, LINE_RATE, pcm_bytes, stereo
 
+log = logging.getLogger("claimbot.phone")
+
 _SAFE = re.compile(r"[^A-Za-z0-9_.-]")
+_WAV_HEADER_BYTES = 44  # what the wave module writes for 16-bit PCM
+_STEREO_FRAME_BYTES = 4
+_CALL_FACTS = "call"  # key of the journal line that holds note_call's facts
+
+
+def journal_path(wav_path: Path) -> Path:
+    return wav_path.with_suffix(".transcript.jsonl")
 
 
 class CallRecording:
@@ -25,6 +40,8 @@ class CallRecording:
         self._wav.setframerate(LINE_RATE)
         self.frames = 0
         self.transcript: list[dict[str, Any]] = []
+        self.journal = journal_path(self.path)
+        self._journal = self.journal.open("w", encoding="utf-8")  # closed in close()
         self._silence = np.zeros(FRAME_SAMPLES, dtype=np.int16)
 
     @property
@@ -42,8 +59,56 @@ class CallRecording:
         entry = {"role": role, "text": text, "kind": kind, "t": round(self.seconds if start_s is None else start_s, 2),
                  **extra}
         self.transcript.append(entry)
+        if not self._journal.closed:
+            self._journal.write(json.dumps(entry, ensure_ascii=False) + "\n")
+            self._journal.flush()
 
     def close(self) -> None:
         if self._wav is not None:
             self._wav.close()  # patches the header with the real length
             self._wav = None
+        self._journal.close()
+
+    def note_call(self, **facts: Any) -> None:
+        """Facts about the call that a recovery after a crash needs (the call time the dialogue used)."""
+        self._journal.write(json.dumps({_CALL_FACTS: facts}, ensure_ascii=False) + "\n")
+        self._journal.flush()
+
+    def discard_journal(self) -> None:
+        """The transcript is in the database now."""
+        self._journal.close()
+        self.journal.unlink(missing_ok=True)
+
+
+def recover_wav(path: Path) -> float:
+    """Rewrites the header of a recording whose writer died before patching it; returns its seconds.
+
+    The audio itself was written as the call went, so all of it up to the crash is there (less what the
+    file buffer held: at most a quarter second)."""
+    raw = path.read_bytes()[_WAV_HEADER_BYTES:] if path.exists() else b""
+    raw = raw[: len(raw) - len(raw) % _STEREO_FRAME_BYTES]
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(2)
+        out.setsampwidth(2)
+        out.setframerate(LINE_RATE)
+        out.writeframes(raw)
+    return len(raw) / _STEREO_FRAME_BYTES / LINE_RATE
+
+
+def read_journal(path: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """(the call's facts, the journaled transcript); a line torn by the crash is left out."""
+    facts: dict[str, Any] = {}
+    entries: list[dict[str, Any]] = []
+    if not path.exists():
+        return facts, entries
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError:
+            log.warning("%s: torn transcript line left out", path.name)
+            continue
+        if isinstance(item, dict) and set(item) == {_CALL_FACTS}:
+            facts.update(item[_CALL_FACTS])
+        elif isinstance(item, dict):
+            entries.append(item)
+    return facts, entries

@@ -16,6 +16,8 @@ from bot.store.models import CallRecording, Ticket, now_utc
 
 log = logging.getLogger("claimbot.recordings")
 
+IN_PROGRESS = "in_progress"  # end_reason of a call saved at its start and not yet ended
+
 
 @dataclass
 class RecordingRecord:
@@ -58,6 +60,13 @@ class RecordingStore(DatabaseStore):
         with self.sessions() as session:
             row = session.execute(select(CallRecording).where(CallRecording.call_sid == call_sid)).scalar_one_or_none()
             return _record(row) if row else None
+
+    def open_calls(self) -> list[RecordingRecord]:
+        """Calls saved at their start that never ended: cut off by a crash of the web process."""
+        with self.sessions() as session:
+            query = select(CallRecording).where(CallRecording.end_reason == IN_PROGRESS).order_by(
+                CallRecording.started_at)
+            return [_record(row) for row in session.execute(query).scalars()]
 
     def for_ticket(self, number: str) -> list[RecordingRecord]:
         with self.sessions() as session:

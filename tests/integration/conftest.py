@@ -39,7 +39,8 @@ def stack_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, st
 
 
 @pytest.fixture(scope="session")
-def stack(stack_env: dict[str, str]):
+def services(stack_env: dict[str, str]):
+    """The running Stack itself, for tests that crash and restart one of its services."""
     from bot.settings import load_settings
     from bot.stack import Stack
     from bot.store.seed import seed_demo_data
@@ -47,8 +48,13 @@ def stack(stack_env: dict[str, str]):
     seed_demo_data(stack_env["CLAIMBOT_DATABASE_URL"])
     s = Stack(load_settings(), with_web=True)
     s.start()
-    yield s.settings
+    yield s
     s.stop()
+
+
+@pytest.fixture(scope="session")
+def stack(services):
+    return services.settings
 
 
 @pytest.fixture(scope="session")

@@ -15,10 +15,10 @@ from sqlalchemy.exc import StatementError
 from bot.claims.ticket_draft import SHANGHAI, SlotValue, TicketDraft
 from bot.store.models import UTC
 from bot.store.models import CallRecording as RecordingRow
-from bot.store.recording_store import RecordingRecord, RecordingStore, expiry
+from bot.store.recording_store import IN_PROGRESS, RecordingRecord, RecordingStore, expiry
 from bot.store.ticket_store import TicketStore
 from telephony.audio_codec import FRAME_SAMPLES, LINE_RATE, pcm_from_bytes, write_wav
-from telephony.recording import CallRecording
+from telephony.recording import CallRecording, journal_path, read_journal, recover_wav
 
 ENDED = datetime(2026, 3, 14, 10, 35, tzinfo=SHANGHAI)
 
@@ -115,6 +115,39 @@ def test_transcript_entries_carry_the_call_time(tmp_path: Path) -> None:
         {"role": "caller", "text": "我爸摔了一跤", "kind": "partial", "t": 0.5},
         {"role": "caller", "text": "我爸昨天摔了一跤", "kind": "final", "t": 0.12, "confidence": 0.87},
     ]
+
+
+def test_a_crashed_writer_leaves_audio_and_transcript_that_recovery_makes_whole(tmp_path: Path) -> None:
+    rec = CallRecording(tmp_path, "CAcrash")
+    rec.note_call(now="2026-03-14T10:30:00+08:00", caller="13812345678")
+    rec.say("bot", "您好")
+    for n in range(100):
+        rec.write(caller_frame(n), bot_frame(n))
+    rec.say("caller", "我爸昨天摔了一跤", start_s=0.5)
+    rec._wav._file.flush()  # what the OS has when the process dies: the header was never patched
+    with wave.open(str(rec.path), "rb") as w:
+        assert w.getnframes() == FRAME_SAMPLES  # the wave module wrote the first frame's length, never patched
+    with journal_path(rec.path).open("a", encoding="utf-8") as journal:
+        journal.write('{"role": "caller", "text": "我')  # torn by the crash
+    assert recover_wav(rec.path) == pytest.approx(2.0)
+    params, data = read_stereo(rec.path)
+    assert params == (2, 2, LINE_RATE, 100 * FRAME_SAMPLES)
+    assert np.array_equal(data[-FRAME_SAMPLES:, 0], caller_frame(99))
+    assert np.array_equal(data[-FRAME_SAMPLES:, 1], bot_frame(99))
+    facts, transcript = read_journal(journal_path(rec.path))
+    assert facts == {"now": "2026-03-14T10:30:00+08:00", "caller": "13812345678"}
+    assert transcript == rec.transcript
+
+
+def test_the_journal_goes_once_the_transcript_is_saved(tmp_path: Path) -> None:
+    rec = CallRecording(tmp_path, "CAdone")
+    rec.say("bot", "您好")
+    rec.close()
+    assert read_journal(rec.journal)[1] == rec.transcript
+    rec.discard_journal()
+    assert not rec.journal.exists() and rec.path.exists()
+    assert read_journal(rec.journal) == ({}, [])
+    assert recover_wav(tmp_path / "missing.wav") == 0.0
 
 
 # --- the database rows ----------------------------------------------------------------------------------
@@ -221,3 +254,11 @@ def test_naive_datetimes_are_refused(store: RecordingStore, tmp_path: Path) -> N
     naive = make_record("CA1", tmp_path / "CA1.wav", ended_at=datetime(2026, 3, 14, 10, 35))
     with pytest.raises(StatementError, match="naive datetime"):
         store.save(naive)
+
+
+def test_open_calls_are_the_ones_saved_in_progress(store: RecordingStore, tmp_path: Path) -> None:
+    store.save(make_record("CA1", tmp_path / "1.wav"))
+    store.save(make_record("CA2", tmp_path / "2.wav", end_reason=IN_PROGRESS, duration_s=0.0))
+    assert [r.call_sid for r in store.open_calls()] == ["CA2"]
+    store.save(make_record("CA2", tmp_path / "2.wav", end_reason="crash_recovered"))
+    assert store.open_calls() == []
