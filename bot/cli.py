@@ -193,6 +193,8 @@ def build_parser() -> argparse.ArgumentParser:
     bc.add_argument("--turns", type=int, default=12, help="caller turns per concurrency level and call")
     bc.add_argument("--line", default="band,snr=25", help="line impairments, e.g. 'band,snr=15,echo=100ms@-20dB'")
     bc.add_argument("--echo-turns", type=int, default=100, help="bot turns for the false barge-in count (0: skip)")
+    bc.add_argument("--caller-nice", type=int, default=10,
+                    help="niceness of the simulated callers, so the load generator yields to the system (0: none)")
     bc.set_defaults(func=_cmd_bench_calls)
     add_models_parser(sub)
 

@@ -85,6 +85,7 @@ class PhoneEngines:
     static_texts: set[str] = field(default_factory=set)
     synth_pool: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(2, "tts"))
     recognizers: RecognizerPool | None = None
+    warmed: bool = False  # prompts cached and recognizers warm: first answers are as quick as later ones
 
     def warm(self) -> int:
         """Static prompts synthesized, then the recognizer pool filled and warmed on the greeting's audio."""
@@ -93,6 +94,7 @@ class PhoneEngines:
         count = self.synthesizer.warm(pieces)
         if self.recognizers is not None:
             self.recognizers.fill(np.concatenate([self.synthesizer.cached(p) for p in pieces[:4]]))
+        self.warmed = True
         return count
 
     def acquire_recognizer(self) -> Recognizer:

@@ -84,6 +84,7 @@ class PhoneChannel:
 
     async def api_status(self, request: web.Request) -> web.Response:
         return web.json_response({"ready": self.engines is not None, "reason": self.not_ready_reason,
+                                  "warm": self.engines is not None and self.engines.warmed,
                                   "active_calls": self.registry.active, "capacity": self.registry.capacity,
                                   "refused_calls": self.registry.refused})
 

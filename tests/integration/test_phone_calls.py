@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import time
 import wave
 from collections import deque
 from pathlib import Path
@@ -471,3 +472,13 @@ def test_a_stream_in_another_encoding_is_refused_cleanly(stack, tmp_path, synth_
     assert msg.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.CLOSING)
     assert channel.registry.get("CA-l16") is None
     assert "only audio/x-mulaw" in caplog.text
+
+
+def test_status_says_the_channel_is_ready_and_when_it_is_warm(phone_stack):
+    deadline = time.monotonic() + 120
+    status = asyncio.run(get_json(f"{phone_stack}/api/phone/status"))
+    while not status["warm"] and time.monotonic() < deadline:
+        time.sleep(0.5)
+        status = asyncio.run(get_json(f"{phone_stack}/api/phone/status"))
+    assert status["ready"] and status["warm"] and status["reason"] == ""
+    assert status["capacity"] == load_phone_config().max_calls
