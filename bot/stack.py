@@ -133,6 +133,8 @@ class Stack:
                 raise RuntimeError(f"{name} 在 {RESTART_WINDOW_S / 60:.0f} 分钟内崩溃超过 {MAX_RESTARTS} 次，不再重启")
             self.restarts[name] = [*recent, now]
             log.error("%s exited with code %s; restarting it", name, self.procs[name].returncode)
+            with contextlib.suppress(ProcessLookupError):  # its children too, or they would keep the port
+                os.killpg(self.procs[name].pid, signal.SIGKILL)
             self._spawn(name, self.commands[name])
         if exited:
             self._wait_ready(exited)

@@ -1,19 +1,20 @@
-"""Calls that a crash of the web process cut off, found and finished at its next start.
+"""Calls that a crash of the web process cut off, found and finished after its restart.
 
 Each call is saved as `in_progress` when it opens, and its WAV and transcript journal grow on disk as it
-goes. At start, every call still open is made whole: the WAV header is rewritten, the transcript read back,
-and the dialogue told that the line dropped, which stores the partial ticket (通话中断) and a callback
-task, exactly as for a caller who hangs up. If the dialogue server lost the conversation too (it keeps
-trackers in memory), the caller's own words are first said to it again, so the ticket still has them.
+goes. After a start, every call still open from before it is made whole: the WAV header is patched, the
+transcript read back, and the dialogue told that the line dropped, which stores the partial ticket
+(通话中断) and a callback task, exactly as for a caller who hangs up. If the dialogue server lost the
+conversation too (it keeps trackers in memory), the caller's own words are first said to it again, so the
+ticket still has them. A call whose ticket could not be stored (dialogue or action server down) stays open
+and is tried again, so nothing is marked done that is not.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import aiohttp
@@ -26,44 +27,41 @@ from telephony.recording import journal_path, read_journal, recover_wav
 log = logging.getLogger("claimbot.phone")
 
 END_REASON = "crash_recovered"
-RASA_WAIT_S = 300.0  # the web app may start before the dialogue server has loaded its model
+RETRY_S = (5.0, 15.0, 30.0, 60.0, 300.0)  # waits between rounds while calls remain; the last one repeats
 CALLER_INPUTS = ("final", "dtmf")
 
 
-async def recover_open_calls(store: RecordingStore, bot: BotClient, retention_days: int,
-                             wait_s: float = RASA_WAIT_S) -> int:
-    """Finishes every call left open; returns how many. Calls that fail stay open for the next start."""
-    loop = asyncio.get_running_loop()
-    calls = await loop.run_in_executor(None, store.open_calls)
-    if not calls:
-        return 0
-    log.warning("%d call(s) were cut off by a restart; recovering them", len(calls))
-    if not await _dialogue_up(bot, wait_s):
-        log.error("dialogue server not reachable within %.0f s: %d cut-off call(s) wait for the next start",
-                  wait_s, len(calls))
-        return 0
-    done = 0
-    for record in calls:
-        try:
-            await _recover(record, store, bot, retention_days)
-            done += 1
-        except Exception:
-            log.exception("call %s: recovery failed; it stays open for the next start", record.call_sid)
-    return done
+class NotStored(RuntimeError):
+    """The dialogue answered but stored no ticket (its action server is down or still starting)."""
 
 
-async def _dialogue_up(bot: BotClient, wait_s: float) -> bool:
-    deadline = time.monotonic() + wait_s
+async def recover_open_calls(store: RecordingStore, bot: BotClient, retention_days: int, booted_at: datetime,
+                             rounds: int | None = None) -> int:
+    """Finishes the calls left open by a process that ran before `booted_at`; returns how many.
+
+    Calls opened since belong to this process and are left alone. Rounds repeat while some remain (`rounds`
+    limits them; None: until all are done or the web app stops)."""
+    done, attempt = 0, 0
     while True:
-        try:
-            async with bot.session.get(bot.rasa_url, timeout=aiohttp.ClientTimeout(total=2)) as resp:
-                if resp.status == 200:
-                    return True
-        except (aiohttp.ClientError, asyncio.TimeoutError):
-            pass
-        if time.monotonic() > deadline:
-            return False
-        await asyncio.sleep(1.0)
+        loop = asyncio.get_running_loop()
+        calls = [c for c in await loop.run_in_executor(None, store.open_calls)
+                 if c.started_at < booted_at]
+        if not calls:
+            return done
+        if attempt == 0:
+            log.warning("%d call(s) were cut off by a restart; recovering them", len(calls))
+        for record in calls:
+            try:
+                await _recover(record, store, bot, retention_days)
+                done += 1
+            except (NotStored, aiohttp.ClientError, asyncio.TimeoutError) as exc:  # open for the next round
+                log.warning("call %s not recovered yet (%s): trying again", record.call_sid, str(exc) or repr(exc))
+            except Exception:
+                log.exception("call %s not recovered yet: trying again", record.call_sid)
+        attempt += 1
+        if rounds is not None and attempt >= rounds:
+            return done
+        await asyncio.sleep(RETRY_S[min(attempt - 1, len(RETRY_S) - 1)])
 
 
 async def _recover(record: RecordingRecord, store: RecordingStore, bot: BotClient, retention_days: int) -> None:
@@ -82,11 +80,14 @@ async def _recover(record: RecordingRecord, store: RecordingStore, bot: BotClien
                 await bot.send(sid, entry["text"], metadata)
                 replayed += 1
     reply = await bot.send(sid, "/call_dropped", metadata)
+    ticket = (reply.meta or {}).get("ticket_number")
+    if not ticket:
+        raise NotStored("对话服务没有保存工单")
     ended = record.started_at + timedelta(seconds=duration)
     saved = replace(record, transcript=transcript, duration_s=duration, end_reason=END_REASON, ended_at=ended,
                     expires_at=expiry(ended, retention_days))
     await loop.run_in_executor(None, store.save, saved)
     journal_path(wav).unlink(missing_ok=True)
     log.warning("call %s (caller %s) cut off by a restart after %.1f s: recording kept, ticket %s%s", sid,
-                mask_phone(record.caller or "") or "-", duration, (reply.meta or {}).get("ticket_number") or "-",
+                mask_phone(record.caller or "") or "-", duration, ticket,
                 f", {replayed} caller turns told again to the dialogue" if replayed else "")

@@ -137,7 +137,7 @@ class CallSession:
     # -- the line ------------------------------------------------------------------------------
 
     async def begin(self) -> None:
-        self.recording.note_call(**self._metadata("start"))
+        self.recording.note_call(now=self._metadata("start")["now"])
         self.worker = asyncio.create_task(self._dialogue_worker(), name=f"dialogue-{self.call_sid}")
         await self.turns.put(Turn("start"))
         self.busy_turns += 1
@@ -219,7 +219,12 @@ class CallSession:
             self._feed(frame)
             if self.config.settle_ms and pause_ms >= self.config.settle_ms:
                 self.settled = True
-                asyncio.get_running_loop().run_in_executor(self.asr_thread, self.recognizer.settle)
+                settling = asyncio.get_running_loop().run_in_executor(self.asr_thread, self.recognizer.settle)
+                settling.add_done_callback(self._settle_done)
+
+    def _settle_done(self, future: asyncio.Future) -> None:
+        if not future.cancelled() and future.exception() is not None:  # finish() still decodes what is left
+            log.error("call %s: recognizer could not settle: %r", self.call_sid, future.exception())
 
     def _feed(self, frame: np.ndarray) -> None:
         future = asyncio.get_running_loop().run_in_executor(self.asr_thread, self.recognizer.accept, frame)

@@ -45,7 +45,7 @@ def load_phone_config() -> PhoneConfig:
         max_calls=int(_env_num("CLAIMBOT_MAX_CALLS", 4)),
         no_input_s=_env_num("CLAIMBOT_NO_INPUT_S", 6.0),
         end_silence_ms=int(_env_num("CLAIMBOT_ENDPOINT_SILENCE_MS", 500)),
-        settle_ms=int(_env_num("CLAIMBOT_ASR_SETTLE_MS", 300)),
+        settle_ms=max(0, int(_env_num("CLAIMBOT_ASR_SETTLE_MS", 300))),
         tts_engine=env.get("CLAIMBOT_TTS_ENGINE", "espeak"),
         tts_voice=env.get("CLAIMBOT_TTS_VOICE", "cmn"),
         tts_rate=int(_env_num("CLAIMBOT_TTS_RATE", 175)),

@@ -61,6 +61,7 @@ class PhoneChannel:
         self.registry = CallRegistry(config.max_calls)
         self.http: aiohttp.ClientSession | None = None
         self.recovery: asyncio.Task | None = None
+        self.booted_at = datetime.now(timezone.utc)  # calls opened before this are a crashed process's
 
     def routes(self) -> list[web.RouteDef]:
         return [web.get("/media-stream", self.media_stream), web.get("/api/calls/{call_sid}", self.api_call),
@@ -69,8 +70,10 @@ class PhoneChannel:
     async def on_startup(self, app: web.Application) -> None:
         self.http = aiohttp.ClientSession()
         if self.recordings is not None:
-            self.recovery = asyncio.create_task(recover_open_calls(self.recordings, BotClient(self.rasa_url, self.http),
-                                                                   self.config.retention_days), name="call-recovery")
+            bot = BotClient(self.rasa_url, self.http)
+            self.recovery = asyncio.create_task(
+                recover_open_calls(self.recordings, bot, self.config.retention_days, self.booted_at),
+                name="call-recovery")
 
     async def on_cleanup(self, app: web.Application) -> None:
         if self.recovery is not None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import struct
 import wave
 from pathlib import Path
 from typing import Any
@@ -59,9 +60,7 @@ class CallRecording:
         entry = {"role": role, "text": text, "kind": kind, "t": round(self.seconds if start_s is None else start_s, 2),
                  **extra}
         self.transcript.append(entry)
-        if not self._journal.closed:
-            self._journal.write(json.dumps(entry, ensure_ascii=False) + "\n")
-            self._journal.flush()
+        self._journal_line(entry)
 
     def close(self) -> None:
         if self._wav is not None:
@@ -71,8 +70,12 @@ class CallRecording:
 
     def note_call(self, **facts: Any) -> None:
         """Facts about the call that a recovery after a crash needs (the call time the dialogue used)."""
-        self._journal.write(json.dumps({_CALL_FACTS: facts}, ensure_ascii=False) + "\n")
-        self._journal.flush()
+        self._journal_line({_CALL_FACTS: facts})
+
+    def _journal_line(self, item: dict[str, Any]) -> None:
+        if not self._journal.closed:
+            self._journal.write(json.dumps(item, ensure_ascii=False) + "\n")
+            self._journal.flush()
 
     def discard_journal(self) -> None:
         """The transcript is in the database now."""
@@ -81,18 +84,28 @@ class CallRecording:
 
 
 def recover_wav(path: Path) -> float:
-    """Rewrites the header of a recording whose writer died before patching it; returns its seconds.
+    """Patches the header of a recording whose writer died before doing so; returns its seconds.
 
-    The audio itself was written as the call went, so all of it up to the crash is there (less what the
-    file buffer held: at most a quarter second)."""
-    raw = path.read_bytes()[_WAV_HEADER_BYTES:] if path.exists() else b""
-    raw = raw[: len(raw) - len(raw) % _STEREO_FRAME_BYTES]
-    with wave.open(str(path), "wb") as out:
-        out.setnchannels(2)
-        out.setsampwidth(2)
-        out.setframerate(LINE_RATE)
-        out.writeframes(raw)
-    return len(raw) / _STEREO_FRAME_BYTES / LINE_RATE
+    The audio was written as the call went, so all of it up to the crash is there (less what the file buffer
+    held: at most a quarter second). The sizes are patched in place, so a second crash here loses nothing."""
+    if not path.exists():
+        return 0.0
+    size = path.stat().st_size
+    if size < _WAV_HEADER_BYTES:  # died before the first frame: an empty recording
+        with wave.open(str(path), "wb") as out:
+            out.setnchannels(2)
+            out.setsampwidth(2)
+            out.setframerate(LINE_RATE)
+        return 0.0
+    data = size - _WAV_HEADER_BYTES
+    data -= data % _STEREO_FRAME_BYTES
+    with path.open("r+b") as f:
+        f.truncate(_WAV_HEADER_BYTES + data)
+        f.seek(4)
+        f.write(struct.pack("<I", _WAV_HEADER_BYTES - 8 + data))
+        f.seek(_WAV_HEADER_BYTES - 4)
+        f.write(struct.pack("<I", data))
+    return data / _STEREO_FRAME_BYTES / LINE_RATE
 
 
 def read_journal(path: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:

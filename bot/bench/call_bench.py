@@ -110,8 +110,11 @@ def _wait_warm(base: str, timeout_s: float = 300.0) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         with urllib.request.urlopen(f"{base}/api/phone/status", timeout=5) as resp:
-            if json.load(resp).get("warm"):
-                return
+            status = json.load(resp)
+        if not status.get("ready"):
+            raise RuntimeError(f"电话通道未就绪：{status.get('reason')}")
+        if status.get("warm"):
+            return
         time.sleep(0.5)
     raise RuntimeError(f"电话通道 {timeout_s:.0f} 秒内未完成预热")
 
@@ -137,7 +140,7 @@ def _report(level: int, views: list[dict], cpu_s: float, wall_s: float, rss: tup
     if audio:
         streams = [m["recognizer_cpu_s"] / m["recognizer_audio_s"] for v in views
                    if (m := v.get("metrics") or {}).get("recognizer_audio_s")]
-        print(f"  recognizer RTF  overall={rec_cpu / audio:.3f}  per call max={max(streams):.3f}  "
+        print(f"  recognizer RTF  overall={rec_cpu / audio:.3f}  per call max={max(streams, default=0):.3f}  "
               f"per utterance p50={percentile(rtfs, 50):.3f} p95={percentile(rtfs, 95):.3f}")
     print(f"  web process CPU {cpu_s / wall_s * 100:.0f} % of one core over {wall_s:.0f} s = "
           f"{cpu_s / wall_s / level * 100:.1f} % per call; RSS {rss[0]:.0f} → {rss[1]:.0f} MB over "

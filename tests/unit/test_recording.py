@@ -147,7 +147,11 @@ def test_the_journal_goes_once_the_transcript_is_saved(tmp_path: Path) -> None:
     rec.discard_journal()
     assert not rec.journal.exists() and rec.path.exists()
     assert read_journal(rec.journal) == ({}, [])
-    assert recover_wav(tmp_path / "missing.wav") == 0.0
+    assert recover_wav(tmp_path / "missing.wav") == 0.0 and not (tmp_path / "missing.wav").exists()
+    died_at_once = tmp_path / "at-once.wav"
+    died_at_once.write_bytes(b"RIFF")
+    assert recover_wav(died_at_once) == 0.0
+    assert read_stereo(died_at_once)[0] == (2, 2, LINE_RATE, 0)
 
 
 # --- the database rows ----------------------------------------------------------------------------------
