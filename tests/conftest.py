@@ -14,3 +14,9 @@ def models_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("CLAIMBOT_ASR_MODELS_DIR", str(home))
     monkeypatch.delenv("CLAIMBOT_VOSK_MODEL", raising=False)
     return home
+
+
+@pytest.fixture()
+def store_url(tmp_path: Path) -> str:
+    """A fresh SQLite database for one test (the PostgreSQL tests override it)."""
+    return f"sqlite:///{tmp_path / 'store.db'}"

@@ -158,11 +158,6 @@ def test_the_journal_goes_once_the_transcript_is_saved(tmp_path: Path) -> None:
 
 
 @pytest.fixture
-def store_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'x.db'}"
-
-
-@pytest.fixture
 def store(store_url: str):
     recordings = RecordingStore(store_url)
     yield recordings

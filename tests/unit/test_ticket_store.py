@@ -23,11 +23,6 @@ CREATED = datetime(2026, 3, 14, 10, 45, tzinfo=SHANGHAI)
 
 
 @pytest.fixture
-def store_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'tickets.db'}"
-
-
-@pytest.fixture
 def store(store_url: str):
     ticket_store = TicketStore(store_url)
     yield ticket_store
