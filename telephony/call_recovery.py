@@ -41,9 +41,9 @@ async def recover_open_calls(store: RecordingStore, bot: BotClient, retention_da
 
     Calls opened since belong to this process and are left alone. Rounds repeat while some remain (`rounds`
     limits them; None: until all are done or the web app stops)."""
+    loop = asyncio.get_running_loop()
     done, attempt = 0, 0
     while True:
-        loop = asyncio.get_running_loop()
         calls = [c for c in await loop.run_in_executor(None, store.open_calls)
                  if c.started_at < booted_at]
         if not calls:

@@ -27,6 +27,15 @@ _STEREO_FRAME_BYTES = 4
 _CALL_FACTS = "call"  # key of the journal line that holds note_call's facts
 
 
+def _stereo_writer(path: Path) -> wave.Wave_write:
+    """16-bit stereo at the line rate: caller left, bot right."""
+    out = wave.open(str(path), "wb")  # noqa: SIM115 - the caller closes it
+    out.setnchannels(2)
+    out.setsampwidth(2)
+    out.setframerate(LINE_RATE)
+    return out
+
+
 def journal_path(wav_path: Path) -> Path:
     return wav_path.with_suffix(".transcript.jsonl")
 
@@ -35,10 +44,7 @@ class CallRecording:
     def __init__(self, directory: Path, call_sid: str) -> None:
         directory.mkdir(parents=True, exist_ok=True)
         self.path = directory / f"{_SAFE.sub('_', call_sid)}.wav"
-        self._wav = wave.open(str(self.path), "wb")  # noqa: SIM115 - open for the whole call, closed in close()
-        self._wav.setnchannels(2)
-        self._wav.setsampwidth(2)
-        self._wav.setframerate(LINE_RATE)
+        self._wav = _stereo_writer(self.path)  # open for the whole call, closed in close()
         self.frames = 0
         self.transcript: list[dict[str, Any]] = []
         self.journal = journal_path(self.path)
@@ -92,10 +98,7 @@ def recover_wav(path: Path) -> float:
         return 0.0
     size = path.stat().st_size
     if size < _WAV_HEADER_BYTES:  # died before the first frame: an empty recording
-        with wave.open(str(path), "wb") as out:
-            out.setnchannels(2)
-            out.setsampwidth(2)
-            out.setframerate(LINE_RATE)
+        _stereo_writer(path).close()
         return 0.0
     data = size - _WAV_HEADER_BYTES
     data -= data % _STEREO_FRAME_BYTES
