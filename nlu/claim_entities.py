@@ -15,6 +15,7 @@ from typing import Any
 
 from nlu import date_parser, id_number, name_parser, phone_number, relation_parser
 from nlu.jieba_dict import is_common_word
+from nlu.spoken_digits import corrected_numbers
 from nlu.term_data import all_dictionary_words
 from nlu.term_normalizer import get_normalizer
 from nlu.text_normalizer import normalize_text
@@ -47,6 +48,12 @@ def _dictionary_words() -> frozenset[str]:
     return frozenset(all_dictionary_words())
 
 
+def _corrected_span(text: str, number: str) -> tuple[int, int]:
+    """Where a number corrected mid-way was said: both runs and the correction between them."""
+    fixed = next((c for c in corrected_numbers(text, len(number)) if c.digits == number), None)
+    return (fixed.start, fixed.end) if fixed else (0, 0)
+
+
 def _is_word(text: str) -> bool:
     """An ordinary word or one of our terms or keywords (查出, 住院), which a name is not."""
     return text in _dictionary_words() or is_common_word(text)
@@ -63,14 +70,15 @@ def extract_entities(text: str, now: datetime | None = None, normalized: bool = 
     ident = id_number.extract_id(work)
     if ident:
         m = re.search(re.escape(ident[:-1]) + r"[\dXx]", work) or _ID_SPAN.search(work)
-        start, end = (m.start(), m.end()) if m else (0, 0)
+        start, end = (m.start(), m.end()) if m else _corrected_span(work, ident)
         found.append(_entity("insured_id", ident, start, end, 1.0))
         work = _blank(work, start, end)
 
     phone = phone_number.extract_phone(work)
     if phone:
-        m = _PHONE_SPAN.search(work)
-        start, end = (m.start(), m.end()) if m else (0, 0)
+        fixed = _corrected_span(work, phone)
+        m = None if fixed != (0, 0) else _PHONE_SPAN.search(work)
+        start, end = (m.start(), m.end()) if m else fixed
         found.append(_entity("contact_phone", phone, start, end, 1.0))
         work = _blank(work, start, end)
 

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from nlu.spoken_digits import find_digit_runs
+from nlu.spoken_digits import corrected_numbers, find_digit_runs
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK_CHARS = "10X98765432"  # indexed by the weighted sum mod 11
@@ -91,8 +91,12 @@ def validate_id(value: str, today: date) -> IdCheck:
 def extract_id(text: str) -> str | None:
     """The ID number said or typed in `text`: 18 characters with an upper-case X, or an old 15-digit ID.
 
-    Prefers a run whose checksum holds; two numbers said back to back are split at the caller's pauses.
+    Prefers a run whose checksum holds; two numbers said back to back are split at the caller's pauses; a
+    number corrected mid-way (…零三零八，不对，零三零七…) is taken as corrected when its checksum holds.
     """
+    for fixed in corrected_numbers(text, 18):
+        if _ID18_RE.fullmatch(fixed.digits) and check_char(fixed.digits[:17]) == fixed.digits[17]:
+            return fixed.digits
     candidates: list[str] = []
     for run in find_digit_runs(text, min_digits=15):
         digits = run.digits

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from nlu.spoken_digits import find_digit_runs, parse_small_number, to_digits
+from nlu.spoken_digits import corrected_numbers, find_digit_runs, parse_small_number, to_digits
 
 _MOBILE_RE = re.compile(r"1[3-9]\d{9}")
 # 01x / 02x are the two-digit area codes (Beijing, Shanghai, Guangzhou, ...); others have three digits.
@@ -87,7 +87,12 @@ def extract_phone(text: str) -> str | None:
 
     Each digit run is tried whole, then by the caller's own digit groups, so a phone number said right
     after another number (comma or pause between them) is still found; an ID-length run is not split.
+    A number corrected mid-way (幺三八一二，不对，幺三九一二三四五六七八) is taken as corrected.
     """
+    for length in (11, 12, 10):  # a mobile, then landlines with their area code
+        for fixed in corrected_numbers(text, length):
+            if _kind(fixed.digits):
+                return fixed.digits
     for run in find_digit_runs(_join_labelled_landline(text), min_digits=7):
         if run.digits.endswith("X"):
             continue

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import pairwise
 
 # One character per digit. Includes the phone-style readings (幺 洞 拐 勾) and full-width / banker's forms.
 _DIGIT_CHARS: dict[str, str] = {}
@@ -37,9 +38,17 @@ _REPEAT = (
 # the check character X, also when announced: 最后一位是叉, 尾号是艾克斯
 _X_WORD = (r"(?:(?:最后一位|最后一个|末位|尾号|尾数)(?:是|为)?)?"
            r"(?:大写的?(?:[xXＸ]|叉|[艾埃爱]克斯)|[艾埃爱]克斯|叉|(?<![A-Za-z])[xXＸｘ](?![A-Za-z]))")
-_TOKEN_RE = re.compile(rf"(?P<repeat>{_REPEAT})|(?P<x>{_X_WORD})|(?P<digit>{_DIGIT_CLASS})")
-# What may stand between two digit groups of one number: spaces, punctuation, spoken dash, short fillers.
-_GAP_RE = re.compile(r"(?:[\s,，、\-－—–_/()（）]|杠|嗯|呃|额|啊|那个)+")
+# Announcements of the last digit that hold a digit word themselves (最后一位, 最后一个): not digits.
+_SKIP = r"最后一位|最后一个|末一位"
+_TOKEN_RE = re.compile(rf"(?P<repeat>{_REPEAT})|(?P<x>{_X_WORD})|(?P<skip>{_SKIP})|(?P<digit>{_DIGIT_CLASS})")
+# What may stand between two digit groups of one number: spaces, punctuation, pauses (…, 。), spoken dash,
+# short fillers and 然后; before the last group also its announcement (…幺零八，最后一位是九). A single
+# ASCII dot is not a pause: it separates the parts of a typed date (2026.3.14).
+_TAIL_CUE = r"(?:最后一位|最后一个|最后那位|最后|末尾|末位|尾号|尾数)(?:数字|数)?(?:是|为|呢是?)?"
+_GAP_RE = re.compile(
+    r"(?:(?:[\s,，、\-－—–_/()（）。;；:：]|\.{2,}|…+|杠|嗯|呃|额|啊|那个|然后|接着|再就是|再是)+"
+    rf"(?:{_TAIL_CUE}\s*)?|{_TAIL_CUE}\s*)"
+)
 
 
 @dataclass(frozen=True)
@@ -82,6 +91,8 @@ def find_digit_runs(text: str, min_digits: int = 3) -> list[DigitRun]:
             runs.append(DigitRun(start, end, digits, text[start:end], tuple(groups)))
 
     for match in _TOKEN_RE.finditer(text):
+        if match.group("skip"):
+            continue  # left to the gap between the groups around it
         value = _token_digits(match)
         contiguous = bool(groups) and not groups[-1].endswith("X")
         if contiguous and match.start() == end:
@@ -99,9 +110,43 @@ def find_digit_runs(text: str, min_digits: int = 3) -> list[DigitRun]:
     return runs
 
 
+# A caller who corrects a number mid-way (…零三零八，不对，零三零七幺零八叉) says the rest again from the
+# group that was wrong. Between the two runs stands one of these cues.
+_CORRECTION_GAP_RE = re.compile(
+    r"[\s,，、。.…]*(?:哦|噢|呃|嗯)?(?:不对不对|不对|不是不是|不是|说错了|我说错了|念错了|错了|口误|重说|重新说)"
+    r"(?:[\s,，、。.…]|不对|哦|啊|呀|我|再|重新|说一遍|念一遍|一下|应该)*(?:是|为)?[\s,，、。.…]*"
+)
+
+
+@dataclass(frozen=True)
+class CorrectedNumber:
+    """A number as corrected mid-way: `digits` of `length` characters, spanning text[start:end]."""
+
+    digits: str
+    start: int
+    end: int
+
+
+def corrected_numbers(text: str, length: int) -> list[CorrectedNumber]:
+    """Numbers of `length` characters put together across a spoken correction, latest first.
+
+    The run after the cue ends the number; what it lacks is the start of the run before it, so the
+    repeated group replaces the wrong one whatever its size.
+    """
+    runs = find_digit_runs(text, min_digits=1)
+    found: list[CorrectedNumber] = []
+    for before, after in pairwise(runs):
+        if not _CORRECTION_GAP_RE.fullmatch(text, before.end, after.start):
+            continue
+        keep = length - len(after.digits)
+        if 0 < keep <= len(before.digits) and "X" not in before.digits[:keep]:
+            found.append(CorrectedNumber(before.digits[:keep] + after.digits, before.start, after.end))
+    return found[::-1]
+
+
 def to_digits(text: str) -> str:
     """The digit string of a span known to be a number; anything that is not a digit word is dropped."""
-    return "".join(_token_digits(m) for m in _TOKEN_RE.finditer(text))
+    return "".join(_token_digits(m) for m in _TOKEN_RE.finditer(text) if not m.group("skip"))
 
 
 _SMALL = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
