@@ -249,6 +249,64 @@ def extract_name(text: str, expecting: bool) -> NameMatch | None:
     return NameMatch(name, confidence)
 
 
+_PART_SPLIT_RE = re.compile(rf"[^{_HANZI}]+")
+_GIVEN_ONLY_RE = re.compile(rf"(?:单名一个|单名|单字一个|单字|名字就一个字|就一个字|一个字)(?:是|叫)?(?P<c>[{_HANZI}])字?")
+_CHAR_IS_RE = re.compile(rf"(?P<c>[{_HANZI}])(?:字)?(?:就是|呢是|是)(?P<desc>[{_HANZI}]+)")
+_DESCRIBED_RE = re.compile(rf"(?P<desc>[^的]{{1,7}})的(?P<c>[{_HANZI}])")
+_RADICAL_ENDINGS = ("旁", "头", "底", "框", "边", "儿")
+_PART_FILLERS = frozenset({"嗯", "呃", "啊", "哦", "额", "那个", "就是", "然后", "还有", "对", "是"})
+
+
+def _spelled_char(lex: _Lexicon, part: str) -> tuple[str, str] | None:
+    """The character one part of an answer spells out, and how: (char, spelled | described | given | bare)."""
+    part = _TRAILING_PARTICLES_RE.sub("", part) if len(part) > 2 else part
+    if part in lex.spelled:
+        return lex.spelled[part], "spelled"
+    given = _GIVEN_ONLY_RE.fullmatch(part)
+    if given:
+        return given.group("c"), "given"
+    char_is = _CHAR_IS_RE.fullmatch(part)
+    if char_is:  # 杨是木易杨, 海是大海的海
+        inner = _spelled_char(lex, char_is.group("desc"))
+        return (char_is.group("c"), inner[1]) if inner and inner[0] == char_is.group("c") else None
+    described = _DESCRIBED_RE.fullmatch(part)
+    if described:
+        desc, char = described.group("desc"), described.group("c")
+        if char in desc or desc.endswith(_RADICAL_ENDINGS):
+            return char, "described"
+        # 亭亭玉立的婷: a word that sounds like the character; only counted after a character already spelled
+        plain = 2 <= len(desc) <= 4 and not set(desc) & lex.never_in_name
+        return (char, "loose") if plain else None
+    if len(part) == 1 and part not in lex.never_in_name and part not in _PART_FILLERS:
+        return part, "bare"
+    return None
+
+
+def spelled_out_name(text: str) -> NameMatch | None:
+    """A name spelled out character by character (弓长张，建设的建，国家的国 / 许，海，磊 / 吕，双口吕，单名一个
+    勇): the first run of two or more parts that each give one character, starting with a surname."""
+    if re.search(rf"[{_HANZI}]\s+[{_HANZI}]", text):
+        return None  # recognizer words: name_from_recognizer_words reads those
+    lex = _lexicon()
+    run: list[tuple[str, str]] = []
+    for part in [*_PART_SPLIT_RE.split(text), ""]:
+        found = _spelled_char(lex, part) if part else None
+        if found is not None and found[1] == "loose" and not run:
+            found = None
+        if found is not None and not (run and found[1] != "given" and found[0] == run[-1][0] and len(run) == 1):
+            run.append(found)
+            continue
+        if found is not None:
+            continue  # 吕，双口吕: the surname said, then spelled
+        kinds = {kind for _char, kind in run}
+        if len(run) >= 2 and kinds != {"bare"} or len(run) >= 3:
+            name = "".join(char for char, _kind in run)
+            if run[0][1] != "given" and _surname_of(lex, name) and 2 <= len(name) <= 4 and _is_name(lex, name):
+                return NameMatch(name, 0.95, surname_spelled=run[0][1] == "spelled")
+        run = []
+    return None
+
+
 _SPOKEN_FILLERS = frozenset({"嗯", "呃", "啊", "哦", "喂", "额", "那个", "就是", "他", "她", "我", "他叫", "她叫", "我叫",
                              "叫", "是", "名字", "姓名"})
 _WORD_SPLIT_RE = re.compile(rf"[^{_HANZI}]+")

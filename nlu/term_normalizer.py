@@ -262,7 +262,8 @@ class TermNormalizer:
         # A name-as-said ending in 医院 is a weak guess (怕金森医院确诊的): only registry hospitals block terms.
         hospital_spans = [(match.start, match.end) for match in hospitals if match.in_registry]
         mentions = [m for m in mentions if m.kind == "hosp" or not _overlaps_any(m, hospital_spans)]
-        trusted = [(m.start, m.end) for m in mentions if m.method in ("exact", "substring")]
+        # Body parts do not block slips: jieba may cut 骨盆骨哲 as 骨|盆骨|哲, and 骨哲 is still 骨折.
+        trusted = [(m.start, m.end) for m in mentions if m.method in ("exact", "substring") and m.kind != "part"]
         mentions += [
             _Mention(hit.entry[0], hit.entry[1], hit.start, hit.end, "fuzzy", hit.score)
             for hit in self._diagnosis_fuzzy.search(clean, blocked=trusted + hospital_spans)

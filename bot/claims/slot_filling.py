@@ -86,11 +86,14 @@ def _candidates(text: str, entities: list[dict[str, Any]], now: datetime, asked:
         if spoken is not None and not _PRONOUNS.search(spoken.name):
             cands["insured_name"] = {"value": spoken.name, "confidence": spoken.confidence, "detail": {}}
     if "insured_name" not in cands and ("insured_name" in asked or correcting_name):
-        for clause in _clauses(raw_text):
-            nm = name_parser.extract_name(clause, expecting=True)
-            if nm is not None and not _PRONOUNS.search(nm.name):
-                cands["insured_name"] = {"value": nm.name, "confidence": nm.confidence, "detail": {}}
-                break
+        said = next((nm for nm in map(lambda c: name_parser.extract_name(c, expecting=True), _clauses(raw_text))
+                     if nm is not None and not _PRONOUNS.search(nm.name)), None)
+        spelled = name_parser.spelled_out_name(raw_text)
+        if spelled is not None and (said is None or len(spelled.name) >= len(said.name)
+                                    or said.name[0] != spelled.name[0]):
+            said = spelled  # 弓长张，建设的建，国家的国: spelled out whole, beats any name read between
+        if said is not None:
+            cands["insured_name"] = {"value": said.name, "confidence": said.confidence, "detail": {}}
     if "reporter_relation" not in cands and "reporter_relation" in asked:
         for clause in _clauses(text):  # 出险的是郭玉林，女儿: the one-word answer is its own clause
             rel = relation_parser.extract_relation(clause)
