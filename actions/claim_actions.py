@@ -203,7 +203,7 @@ class ActionAskSlot(Action, ABC):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
         state = _state(tracker)
-        question = dialogue_plan.question_for(self.slot, _values(tracker))
+        question = dialogue_plan.question_for(self.slot, _values(tracker), state)
         repeated = state.asked and set(question.slots) & set(state.asked)
         if state.last_turn not in ("side_question", "silence"):
             state.ask_counts[question.group] = state.ask_counts.get(question.group, 0) + 1

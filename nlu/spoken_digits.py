@@ -36,7 +36,7 @@ _REPEAT = (
 )
 # The ID check character; it can only end a run.
 # the check character X, also when announced: 最后一位是叉, 尾号是艾克斯
-_X_WORD = (r"(?:(?:最后一位|最后一个|末位|尾号|尾数)(?:是|为)?)?"
+_X_WORD = (r"(?:(?:最后一位|最后一个|最后那个|最后那位|最后|后面一个|后面|末位|尾号|尾数|再加个|再加一个|加个)(?:是个|是一个|是|为)?)?"
            r"(?:大写的?(?:[xXＸ]|叉|[艾埃爱]克斯)|[艾埃爱]克斯|叉|(?<![A-Za-z])[xXＸｘ](?![A-Za-z]))")
 # Announcements of the last digit that hold a digit word themselves (最后一位, 最后一个): not digits.
 _SKIP = r"最后一位|最后一个|末一位"
@@ -47,7 +47,7 @@ _TOKEN_RE = re.compile(rf"(?P<repeat>{_REPEAT})|(?P<x>{_X_WORD})|(?P<skip>{_SKIP
 _TAIL_CUE = r"(?:最后一位|最后一个|最后那位|最后|末尾|末位|尾号|尾数)(?:数字|数)?(?:是|为|呢是?)?"
 _GAP_RE = re.compile(
     r"(?:(?:[\s,，、\-－—–_/()（）。;；:：]|\.{2,}|…+|杠|嗯|呃|额|啊|那个|然后|接着|再就是|再是)+"
-    rf"(?:{_TAIL_CUE}\s*)?|{_TAIL_CUE}\s*)"
+    rf"(?:{_TAIL_CUE}[\s,，、]*)?|{_TAIL_CUE}[\s,，、]*)"
 )
 
 
@@ -113,7 +113,7 @@ def find_digit_runs(text: str, min_digits: int = 3) -> list[DigitRun]:
 # A caller who corrects a number mid-way (…零三零八，不对，零三零七幺零八叉) says the rest again from the
 # group that was wrong. Between the two runs stands one of these cues.
 _CORRECTION_GAP_RE = re.compile(
-    r"[\s,，、。.…]*(?:哦|噢|呃|嗯)?(?:不对不对|不对|不是不是|不是|说错了|我说错了|念错了|错了|口误|重说|重新说)"
+    r"[\s,，、。.…]*(?:哦|噢|呃|嗯|哎|唉|啊|哎呀|哎哟)?(?:不对不对|不对|不是不是|不是|说错了|我说错了|念错了|错了|口误|重说|重新说)"
     r"(?:[\s,，、。.…]|不对|哦|啊|呀|我|再|重新|说一遍|念一遍|一下|应该)*(?:是|为)?[\s,，、。.…]*"
 )
 

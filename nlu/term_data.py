@@ -69,6 +69,15 @@ class Hospital:
     name: str
     city: str
     aliases: tuple[str, ...]
+    shared_aliases: tuple[str, ...] = ()  # short names several hospitals share (协和, 医大一院)
+    landmarks: tuple[str, ...] = ()       # districts, streets, campuses that tell which one (东单, 南京北街)
+    province: str = ""
+
+    @property
+    def places(self) -> tuple[str, ...]:
+        """Words that, said with a shared alias, point to this hospital: its city, province, landmarks."""
+        city = self.city.removesuffix("市")
+        return tuple(w for w in (self.city, city if len(city) >= 2 else "", self.province, *self.landmarks) if w)
 
     @property
     def words(self) -> tuple[str, ...]:
@@ -194,7 +203,10 @@ def _parse_hospitals(raw: Any, source: str) -> tuple[Hospital, ...]:
         entry = _mapping(entry, where)
         city = entry.get("city") or ""
         hospitals.append(Hospital(name=_text(entry, "name", where), city=str(city).strip(),
-                                  aliases=_words(entry.get("aliases"), f"{where}.aliases")))
+                                  aliases=_words(entry.get("aliases"), f"{where}.aliases"),
+                                  shared_aliases=_words(entry.get("shared_aliases"), f"{where}.shared_aliases"),
+                                  landmarks=_words(entry.get("landmarks"), f"{where}.landmarks"),
+                                  province=str(entry.get("province") or "").strip()))
     return tuple(hospitals)
 
 
@@ -273,7 +285,7 @@ def all_dictionary_words(data_dir: Path = DATA_DIR) -> list[str]:
     for part in data.injuries.body_parts:
         words += [*part.words, *(injury.term for injury in part.injuries.values())]
     for hospital in data.hospitals:
-        words += hospital.words
+        words += [*hospital.words, *hospital.shared_aliases, *hospital.landmarks]
     for status_words in data.treatment.statuses.values():
         words += status_words
     words += data.treatment.negations

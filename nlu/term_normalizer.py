@@ -48,6 +48,15 @@ _NAME_FILLERS = ("我们那边", "我们这边", "我们那儿", "我们这儿",
 _GENERIC_NAMES = {"大", "小", "什么", "啥", "哪", "哪个", "哪家", "一", "私人", "公立", "正规", "三甲", "好",
                   "别的", "其他", "其它", "另外", "专科", "综合"}
 _MAX_NAME_LENGTH = 16
+# Around a hospital said as the answer to "在哪家医院看的": 就在…看的, 是…那边, 送到…了.
+_ANSWER_LEAD = re.compile(r"^(?:不对|嗯|呃|啊|哦|就是|就在|就|是在|是|在|去的|去了|去|送到|送的|送去|送进|转到|住在|"
+                          r"那个|我们那边的|我们那的|我们|咱们|当地的|医院是|医院叫|叫)+")
+_ANSWER_TAIL = re.compile(r"(?:看的|看过|住的|住着|治的|那边|这边|那里|那儿|那个|这个|吧|呢|啊|呀|的|了)+$")
+# A visit still to come: 打算去, 想去, 明天送, 等会儿送去.
+_PLANNED_VISIT = re.compile(r"(?:打算|准备|想|要|得|明天|明儿|回头|过两天|等会儿?|待会儿?)再?(?:去|送|上|到)")
+_FACILITY_CHARS = re.compile(r"院|医|中心|诊所|卫生|人民|附属|保健")
+# Clauses that only say where or which (沈阳的, 丰台那个, 东单那个院区): not a hospital of their own.
+_QUALIFIER_ONLY = re.compile(r"[^院医诊所心]{1,10}(?:院区|分院|那个|那边|那块|那儿|的|路|街|区|县|市|镇)")
 # Context that makes a two-character short name a hospital (在瑞金住院, 送到华山, 瑞金那边).
 _BEFORE_HOSPITAL = set("在去到送转进是的")
 _AFTER_HOSPITAL = ("住", "看", "治", "就诊", "急诊", "门诊", "做", "开刀", "手术", "那", "这", "抢救", "检查", "查")
@@ -58,6 +67,10 @@ _NEGATION_BRIDGES = ("", "是", "有", "得", "患", "过", "见", "什么", "�
 _PUNCTUATION = set("，。！？、；：,.!?;:…~～\n")
 # An injury word said without a body part is only an injury when it says bone or wound (骨折, 扭伤).
 _BARE_INJURY_MARKERS = ("骨", "伤")
+# 手上割了个口子, 头上磕破了: jieba keeps 手上 one token; the locative is no gap between part and injury.
+_LOCATIVES = ("上", "上面", "上头", "上边", "里", "部")
+# 医生说是胃溃疡: the diagnosis the doctor gave wins over symptoms said beside it (吐血).
+_STATED_CUES = ("医生说", "大夫说", "医院说", "诊断", "确诊", "查出", "说是", "报告", "结果是", "判断是", "医生讲", "医生判断")
 _NEGATED_STATUS = {"已出院": "住院"}  # 还没出院 = still in hospital; any other negated status is dropped
 
 _CONFIDENCE = {"exact": 1.0, "substring": 0.95, "injury": 0.9, "injury_fallback": 0.8, "injury_fuzzy": 0.75,
@@ -76,6 +89,7 @@ class DiagnosisMatch:
     end: int
     confidence: float
     method: str  # exact | injury | fuzzy
+    stated: bool = False  # given as the doctor's verdict (医生说是…, 确诊…)
 
     @property
     def category(self) -> str:
@@ -127,8 +141,8 @@ class TermMatches:
 
     @property
     def best_diagnosis(self) -> DiagnosisMatch | None:
-        """The most trusted diagnosis; the earlier one on a tie."""
-        return max(self.diagnoses, key=lambda match: match.confidence, default=None)
+        """The doctor's verdict when one is given, else the most trusted; the earlier one on a tie."""
+        return max(self.diagnoses, key=lambda match: (match.stated, match.confidence), default=None)
 
     @property
     def best_hospital(self) -> HospitalMatch | None:
@@ -236,6 +250,8 @@ class TermNormalizer:
         for hospital in data.hospitals:
             for word in hospital.words:
                 add("hosp", word, hospital)
+            for word in hospital.shared_aliases:
+                add("hosp_shared", word, hospital)
         for status, words in data.treatment.statuses.items():
             for word in words:
                 add("treat", word, status)
@@ -262,21 +278,30 @@ class TermNormalizer:
         # A name-as-said ending in 医院 is a weak guess (怕金森医院确诊的): only registry hospitals block terms.
         hospital_spans = [(match.start, match.end) for match in hospitals if match.in_registry]
         mentions = [m for m in mentions if m.kind == "hosp" or not _overlaps_any(m, hospital_spans)]
-        # Body parts do not block slips: jieba may cut 骨盆骨哲 as 骨|盆骨|哲, and 骨哲 is still 骨折.
-        trusted = [(m.start, m.end) for m in mentions if m.method in ("exact", "substring") and m.kind != "part"]
+        trusted = [(m.start, m.end) for m in mentions if m.method in ("exact", "substring")]
+        # A body part blocks no slip of an injury kind, nor a long slip around it: jieba may cut 骨盆骨哲 as
+        # 骨|盆骨|哲, and it is still 骨盆骨折 (but 顶到了肚子 is no 拉肚子).
+        not_parts = [(m.start, m.end) for m in mentions if m.method in ("exact", "substring") and m.kind != "part"]
         mentions += [
             _Mention(hit.entry[0], hit.entry[1], hit.start, hit.end, "fuzzy", hit.score)
-            for hit in self._diagnosis_fuzzy.search(clean, blocked=trusted + hospital_spans)
-            if hit.end - hit.start > 2 or _on_word_boundaries(clean, hit.start, hit.end)
+            for hit in self._diagnosis_fuzzy.search(clean, blocked=not_parts + hospital_spans)
+            if (hit.end - hit.start > 2 or _on_word_boundaries(clean, hit.start, hit.end))
+            and (hit.entry[0] == "injury" or hit.end - hit.start >= 4 or not _overlaps_any(hit, trusted))
         ]
         diagnoses = self._diagnoses(clean, mentions)
         diagnosis_spans = [(d.start, d.end) for d in diagnoses]
         hospitals = [h for h in hospitals if h.in_registry or not _overlaps_any(h, diagnosis_spans)]
+        # 打算去湘雅二医院: a hospital the insured is still to visit is no hospital of treatment (contract:
+        # not seen yet, hospital empty) but says 未就诊.
+        planned = [h for h in hospitals if _PLANNED_VISIT.search(clean[max(0, h.start - 6):h.start])]
+        hospitals = [h for h in hospitals if h not in planned]
+        not_seen = [KeywordMatch("未就诊", clean[h.start:h.end], h.start, h.end) for h in planned]
         return TermMatches(
             diagnoses=[to_original(match) for match in diagnoses],
             injury_kinds=[to_original(match) for match in self._bare_injuries(clean, mentions, diagnoses)],
             hospitals=[to_original(match) for match in hospitals],
-            treatments=[to_original(m) for m in self._keywords(clean, mentions, "treat", _NEGATED_STATUS)],
+            treatments=sorted((to_original(m) for m in [*self._keywords(clean, mentions, "treat", _NEGATED_STATUS),
+                                                         *not_seen]), key=lambda m: m.start),
             causes=[to_original(m) for m in self._keywords(clean, mentions, "cause")],
             insurance_terms=[to_original(m) for m in self._keywords(clean, mentions, "ins", check_negation=False)],
         )
@@ -332,7 +357,8 @@ class TermNormalizer:
             if composed is not None:
                 candidates.append((composed, 1))
         kept = _longest_first(candidates)
-        return [match for match in kept if not self._negated(clean, match.start)
+        return [replace(match, stated=_stated(clean, match.start)) for match in kept
+                if not self._negated(clean, match.start)
                 and not (match.method != "exact" and self._negated_within(clean, match.start, match.end))]
 
     def _compose(self, clean: str, kind_mention: _Mention, parts: list[_Mention]) -> DiagnosisMatch | None:
@@ -354,7 +380,7 @@ class TermNormalizer:
                 continue
             if len(gap) > 3 or _PUNCTUATION & set(gap):
                 continue
-            if part.method == "part_substring" and gap:
+            if part.method == "part_substring" and gap and gap not in _LOCATIVES:
                 continue  # 手 inside the token 手机 is only a hand when the injury follows at once (脚崴了)
             specific = kind in part.payload.injuries
             if not specific and fallback is None:
@@ -413,7 +439,8 @@ class TermNormalizer:
                 hospital: Hospital = mention.payload
                 candidates.append((HospitalMatch(hospital.name, clean[mention.start:mention.end], mention.start,
                                                  mention.end, _CONFIDENCE[mention.method], True), 0))
-        exact_spans = [(m.start, m.end) for m in mentions if m.kind in ("hosp", "diag")]
+        candidates += self._shared_hospitals(clean, mentions)
+        exact_spans = [(m.start, m.end) for m in mentions if m.kind in ("hosp", "hosp_shared", "diag")]
         for hit in self._hospital_fuzzy.search(clean, blocked=exact_spans):
             candidates.append((HospitalMatch(hit.entry.name, hit.matched_text, hit.start, hit.end,
                                              _fuzzy_confidence(hit.score, self._hospital_fuzzy.score_cutoff),
@@ -431,6 +458,48 @@ class TermNormalizer:
                                    [(m.start, m.end) for m in registry]):
                 unknown.append(HospitalMatch(said, said, start, end, _CONFIDENCE["unknown_hospital"], False))
         return sorted(registry + unknown, key=lambda match: match.start)
+
+    @staticmethod
+    def _shared_hospitals(clean: str, mentions: list[_Mention]) -> list[tuple[HospitalMatch, int]]:
+        """A short name several hospitals share (协和, 医大一院) is one of them only when the answer also
+        names its city or a landmark (医大一院，沈阳的 / 协和东单那个); otherwise it is kept as said."""
+        by_span: dict[tuple[int, int], list[Hospital]] = {}
+        for mention in mentions:
+            if mention.kind == "hosp_shared":
+                by_span.setdefault((mention.start, mention.end), []).append(mention.payload)
+        found = []
+        for (start, end), hospitals in by_span.items():
+            context = clean[:start] + "，" + clean[end:]
+            placed = {h.name: h for h in hospitals if any(place in context for place in h.places)}
+            said = clean[start:end]
+            if len(placed) == 1:
+                hospital = next(iter(placed.values()))
+                found.append((HospitalMatch(hospital.name, said, start, end, 0.9, True), 0))
+            else:
+                found.append((HospitalMatch(said, said, start, end, _CONFIDENCE["unknown_hospital"], False), 2))
+        return found
+
+    def hospital_from_answer(self, text: str, alone: bool = True) -> HospitalMatch | None:
+        """The hospital as said, when the bot asked for it and no registry or facility name matched
+        (北医六院, 一中心): the answer's first clause that is not a diagnosis, a status or a qualifier.
+        When the hospital was asked together with another item (`alone` False), only a clause that
+        sounds like a facility (…院, …医…, …中心) counts."""
+        clean, _offsets = clean_text(text)
+        matches = self.normalize(clean)
+        taken = [(m.start, m.end) for group in (matches.diagnoses, matches.treatments, matches.causes)
+                 for m in group]
+        position = 0
+        for clause in re.split(r"[，。！？、；：,.!?;:\s]+", clean):
+            start, position = clean.find(clause, position), position + len(clause)
+            if not clause or any(a < start + len(clause) and start < b for a, b in taken):
+                continue
+            if (not alone and not _FACILITY_CHARS.search(clause)) or _PLANNED_VISIT.search(clause):
+                continue
+            name = _ANSWER_TAIL.sub("", _ANSWER_LEAD.sub("", clause))
+            if (2 <= len(name) <= _MAX_NAME_LENGTH and not re.search(r"\d", name)
+                    and name not in _GENERIC_NAMES and not _QUALIFIER_ONLY.fullmatch(clause)):
+                return HospitalMatch(name, name, start, start + len(clause), _CONFIDENCE["unknown_hospital"], False)
+        return None
 
     def _names_as_said(self, clean: str, taken: set[int]) -> list[tuple[str, int, int]]:
         """Facility names by their ending (县人民医院, XX镇卫生院), cleaned of the caller's fillers.
@@ -485,6 +554,12 @@ class TermNormalizer:
     def _negated_within(self, clean: str, start: int, end: int) -> bool:
         """A negation inside a composed injury (手腕没断)."""
         return any(clean[start:index].endswith(self._negations) for index in range(start + 1, end))
+
+
+def _stated(clean: str, start: int) -> bool:
+    """Whether a doctor's-verdict cue stands before ``start`` in the same clause."""
+    left = re.split(r"[，。！？；,.!?;]", clean[max(0, start - 12):start])[-1]
+    return any(cue in left for cue in _STATED_CUES)
 
 
 def _plausible_hospital(clean: str, match: HospitalMatch) -> bool:

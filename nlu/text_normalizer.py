@@ -64,7 +64,7 @@ def assess_input(text: str | None) -> InputQuality:
     if not _HAS_CJK.search(text):
         # English, emoji, bare punctuation: nothing our Chinese NLU can use. Digits alone are kept,
         # since an ID or phone number may be typed without words.
-        stripped = re.sub(r"[\s\-+()]", "", text)
+        stripped = re.sub(r"[\s\-+(),.，。、]", "", text)  # 350203,19921010,2939: typed digits in groups
         if stripped.isdigit() or re.fullmatch(r"\d{17}[\dXx]", stripped):
             return InputQuality("ok")
         return InputQuality("garbage", "no Chinese")

@@ -20,23 +20,37 @@ class Question:
     stage: str
 
 
-def missing_slots(values: Mapping[str, object]) -> list[str]:
-    return [name for name in load_slot_spec().names if values.get(name) in (None, "")]
+NOT_SEEN = "未就诊"
+
+
+def is_missing(slot: str, values: Mapping[str, object], state: ClaimState | None = None) -> bool:
+    """Whether the item must still be asked. The hospital is settled, empty, when the insured has not been
+    seen anywhere (the contract: then the bot does not ask for it) or when the caller said they do not know."""
+    if values.get(slot) not in (None, ""):
+        return False
+    if slot == "hospital":
+        known_unknown = state is not None and (state.details.get("hospital") or {}).get("detail", {}).get("unknown")
+        return values.get("treatment_status") != NOT_SEEN and not known_unknown
+    return True
+
+
+def missing_slots(values: Mapping[str, object], state: ClaimState | None = None) -> list[str]:
+    return [name for name in load_slot_spec().names if is_missing(name, values, state)]
 
 
 def next_slot(values: Mapping[str, object], state: ClaimState) -> str | None:
     """First missing item in stage order; None when all are in or a hand-off was decided."""
     if state.handoff:
         return None
-    missing = missing_slots(values)
+    missing = missing_slots(values, state)
     return missing[0] if missing else None
 
 
-def question_for(slot: str, values: Mapping[str, object]) -> Question:
+def question_for(slot: str, values: Mapping[str, object], state: ClaimState | None = None) -> Question:
     """Ask for the slot together with the other missing item of its group (two items, one turn)."""
     spec = load_slot_spec()
     group = spec.group_of(slot)
-    wanted = tuple(s for s in group.slots if values.get(s) in (None, ""))
+    wanted = tuple(s for s in group.slots if is_missing(s, values, state))
     if slot not in wanted:
         wanted = (slot,)
     response = f"utter_ask_{group.name}" if len(wanted) == len(group.slots) > 1 else f"utter_ask_{wanted[0]}"

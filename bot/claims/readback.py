@@ -49,9 +49,11 @@ def summary(values: Mapping[str, Any], today: date, said: Mapping[str, str] | No
     date_spoken = speak_date(date_value, today) if date_value != UNKNOWN else UNKNOWN
     phone = v("contact_phone")
     phone_spoken = speak_phone(phone) if phone != UNKNOWN else UNKNOWN
+    # Not seen anywhere yet: there is no hospital to read back.
+    hospital = "" if not values.get("hospital") and values.get("treatment_status") == "未就诊" else f"{v('hospital')}，"
     return (
         f"出险人{v('insured_name')}，身份证{id_spoken}，您是{v('reporter_relation')}；"
-        f"{date_spoken}{v('incident_cause')}，{v('diagnosis')}，{v('hospital')}，{v('treatment_status')}；"
+        f"{date_spoken}{v('incident_cause')}，{v('diagnosis')}，{hospital}{v('treatment_status')}；"
         f"电话{phone_spoken}"
     )
 

@@ -14,10 +14,12 @@ from typing import Any
 
 from bot.claims.checks import check_item
 from bot.claims.claim_state import UNKNOWN, ClaimState
+from bot.claims.dialogue_plan import NOT_SEEN
 from bot.slot_spec import load_slot_spec
 from nlu import date_parser, name_parser, phone_number, relation_parser
 from nlu.answer_cues import says_any
 from nlu.claim_entities import extract_entities
+from nlu.term_normalizer import get_normalizer
 from nlu.text_normalizer import assess_input, normalize_text
 
 _PRONOUNS = re.compile(r"[他她我你您不对]")  # 吕他爸, 吕不对: a clause misread as a name
@@ -100,6 +102,13 @@ def _candidates(text: str, entities: list[dict[str, Any]], now: datetime, asked:
             if rel is not None:
                 cands["reporter_relation"] = {"value": rel.relation, "confidence": rel.confidence, "detail": {}}
                 break
+    if "hospital" in asked and "hospital" not in cands and not says_unknown(text) \
+            and cands.get("treatment_status", {}).get("value") != NOT_SEEN:
+        # 北医六院: asked for it, so it is the hospital
+        said = get_normalizer().hospital_from_answer(text, alone=asked == ["hospital"])
+        if said is not None:
+            cands["hospital"] = {"value": said.name, "confidence": said.confidence,
+                                 "detail": {"in_registry": False, "said": said.said, "as_answered": True}}
     if "incident_cause" in asked and "incident_cause" not in cands:
         cause = "疾病" if says_any(text, "cause_answer_illness") else (
             "意外" if says_any(text, "cause_answer_accident") else None)
@@ -116,7 +125,9 @@ def _candidates(text: str, entities: list[dict[str, Any]], now: datetime, asked:
     if says_unknown(text):
         for slot in asked:
             if slot not in cands:
-                cands[slot] = {"value": UNKNOWN, "confidence": 0.0, "detail": {"unknown": True}}
+                # The hospital's canonical "none" is empty (contract); other items read back as 不详.
+                value = "" if slot == "hospital" else UNKNOWN
+                cands[slot] = {"value": value, "confidence": 0.0, "detail": {"unknown": True}}
     return cands
 
 
@@ -147,9 +158,9 @@ def fill_turn(text: str, values: Mapping[str, Any], state: ClaimState, now: date
         volunteered = slot not in asked and phase != "confirming"
         if current not in (None, "") and volunteered:
             continue  # an unasked mention does not overwrite what the caller already told us
-        if cand["value"] == current:
+        if cand["value"] == current and not cand["detail"].get("unknown"):
             continue
-        if cand["value"] != UNKNOWN:
+        if not cand["detail"].get("unknown"):
             check = check_item(slot, cand["value"], cand["detail"], now)
             if not check.ok:
                 used = state.check_retries.get(slot, 0)

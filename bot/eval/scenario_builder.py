@@ -884,7 +884,8 @@ class ScenarioBuilder:
             "incident_date": plan.target.isoformat(),
             "incident_cause": plan.diag.cause,
             "diagnosis": plan.diag.code,
-            "hospital": plan.hospital.expect,
+            # not seen anywhere yet: the contract keeps the hospital empty, even one the caller means to visit
+            "hospital": "" if plan.treatment == "未就诊" else plan.hospital.expect,
             "treatment_status": plan.treatment,
         }
 
