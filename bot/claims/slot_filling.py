@@ -88,7 +88,7 @@ def _candidates(text: str, entities: list[dict[str, Any]], now: datetime, asked:
         if spoken is not None and not _PRONOUNS.search(spoken.name):
             cands["insured_name"] = {"value": spoken.name, "confidence": spoken.confidence, "detail": {}}
     if "insured_name" not in cands and ("insured_name" in asked or correcting_name):
-        said = next((nm for nm in map(lambda c: name_parser.extract_name(c, expecting=True), _clauses(raw_text))
+        said = next((nm for nm in (name_parser.extract_name(c, expecting=True) for c in _clauses(raw_text))
                      if nm is not None and not _PRONOUNS.search(nm.name)), None)
         spelled = name_parser.spelled_out_name(raw_text)
         if spelled is not None and (said is None or len(spelled.name) >= len(said.name)
