@@ -252,8 +252,11 @@ def extract_name(text: str, expecting: bool) -> NameMatch | None:
 _PART_SPLIT_RE = re.compile(rf"[^{_HANZI}]+")
 _GIVEN_ONLY_RE = re.compile(rf"(?:单名一个|单名|单字一个|单字|名字就一个字|就一个字|一个字)(?:是|叫)?(?P<c>[{_HANZI}])字?")
 _CHAR_IS_RE = re.compile(rf"(?P<c>[{_HANZI}])(?:字)?(?:就是|呢是|是)(?P<desc>[{_HANZI}]+)")
-_DESCRIBED_RE = re.compile(rf"(?P<desc>[^的]{{1,7}})的(?P<c>[{_HANZI}])")
+_DESCRIBED_RE = re.compile(rf"(?P<desc>[^的]{{1,7}})的(?P<c>[{_HANZI}]{{1,2}})")  # 国庆节的国庆: two at once
 _RADICAL_ENDINGS = ("旁", "头", "底", "框", "边", "儿")
+# A character described by its parts (龙下面一个共, 刍字加个耳朵旁, 三点水一个国王的王, 提手旁一个石头的石).
+_COMPOSITION_RE = re.compile(r"(?:字头|字旁|字底|旁|头|底|框|耳朵|三点水|两点水|草字头|宝盖)(?:加个|加一个|一个|下面|上面|里面|右边|左边)"
+                             r"|(?:下面|上面|里面|右边|左边)(?:一个|两个|三个|是)|加个|加一个")
 _PART_FILLERS = frozenset({"嗯", "呃", "啊", "哦", "额", "那个", "就是", "然后", "还有", "对", "是"})
 
 
@@ -269,11 +272,15 @@ def _spelled_char(lex: _Lexicon, part: str) -> tuple[str, str] | None:
     if char_is:  # 杨是木易杨, 海是大海的海
         inner = _spelled_char(lex, char_is.group("desc"))
         return (char_is.group("c"), inner[1]) if inner and inner[0] == char_is.group("c") else None
+    if _COMPOSITION_RE.search(part):
+        return "?", "composed"  # 草字头一个宣传的宣 is 萱: built from parts, the character is not said
     described = _DESCRIBED_RE.fullmatch(part)
     if described:
         desc, char = described.group("desc"), described.group("c")
-        if char in desc or desc.endswith(_RADICAL_ENDINGS):
+        if char in desc or desc.endswith(_RADICAL_ENDINGS) and len(char) == 1:
             return char, "described"
+        if len(char) > 1:
+            return None
         # 亭亭玉立的婷: a word that sounds like the character; only counted after a character already spelled
         plain = 2 <= len(desc) <= 4 and not set(desc) & lex.never_in_name
         return (char, "loose") if plain else None
@@ -282,9 +289,19 @@ def _spelled_char(lex: _Lexicon, part: str) -> tuple[str, str] | None:
     return None
 
 
-def spelled_out_name(text: str) -> NameMatch | None:
+def _one_pass(chars: list[str]) -> list[str]:
+    """许，海，磊，言午许，大海的海，光明磊落的磊: the same characters said twice over are one name."""
+    for size in (2, 3, 4):
+        if len(chars) > size and all(c == chars[i % size] or "?" in (c, chars[i % size])
+                                     for i, c in enumerate(chars)):
+            return [next((c for c in chars[k::size] if c != "?"), "?") for k in range(size)]
+    return chars
+
+
+def spelled_out_name(text: str, said: str | None = None) -> NameMatch | None:
     """A name spelled out character by character (弓长张，建设的建，国家的国 / 许，海，磊 / 吕，双口吕，单名一个
-    勇): the first run of two or more parts that each give one character, starting with a surname."""
+    勇): the first run of two or more parts that each give one character, starting with a surname.
+    A character described only by its parts (龙下面一个共) is taken from the name `said` before it."""
     if re.search(rf"[{_HANZI}]\s+[{_HANZI}]", text):
         return None  # recognizer words: name_from_recognizer_words reads those
     lex = _lexicon()
@@ -293,15 +310,21 @@ def spelled_out_name(text: str) -> NameMatch | None:
         found = _spelled_char(lex, part) if part else None
         if found is not None and found[1] == "loose" and not run:
             found = None
-        if found is not None and not (run and found[1] != "given" and found[0] == run[-1][0] and len(run) == 1):
+        repeated = found is not None and run and found[0] == run[-1][0] and (
+            len(run) == 1 and found[1] != "given" or run[-1][1] == "given")
+        if found is not None and not repeated:
             run.append(found)
             continue
         if found is not None:
-            continue  # 吕，双口吕: the surname said, then spelled
+            continue  # 吕，双口吕 / 单名一个帆，帆船的帆: the character said, then spelled
         kinds = {kind for _char, kind in run}
         if len(run) >= 2 and kinds != {"bare"} or len(run) >= 3:
-            name = "".join(char for char, _kind in run)
-            if run[0][1] != "given" and _surname_of(lex, name) and 2 <= len(name) <= 4 and _is_name(lex, name):
+            chars = _one_pass(list("".join(char for char, _kind in run)))
+            if "?" in chars and said and len(said) == len(chars):
+                chars = [s if c == "?" else c for c, s in zip(chars, said)]
+            name = "".join(chars)
+            if (run[0][1] != "given" and "?" not in name and _surname_of(lex, name) and 2 <= len(name) <= 4
+                    and _is_name(lex, name)):
                 return NameMatch(name, 0.95, surname_spelled=run[0][1] == "spelled")
         run = []
     return None

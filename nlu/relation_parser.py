@@ -102,6 +102,9 @@ def _negated(compact: str, start: int, negations: tuple[str, ...]) -> bool:
     return any(compact.endswith(n, 0, start) or compact.endswith(n, 0, start + 1) for n in negations)
 
 
+_CHILDS_PARENT_RE = re.compile(r"(?:我是|俺是|我就是)(?:孩子|娃|小孩|宝宝)(?:的|他|她)?(?:爸爸|妈妈|爸|妈|父亲|母亲|家长)")
+
+
 def extract_relation(text: str) -> RelationMatch | None:
     """The caller's relation to the insured said in `text`, or None when nothing tells it."""
     lex = _lexicon()
@@ -111,6 +114,11 @@ def extract_relation(text: str) -> RelationMatch | None:
     def result(relation: str, start: int, end: int, confidence: float) -> RelationMatch:
         s, e = keep[start], keep[end - 1] + 1
         return RelationMatch(relation, text[s:e], s, e, confidence)
+
+    # 0. 我是孩子他爸 / 我是孩子妈妈: the caller is the parent of the child the call is about.
+    m = _CHILDS_PARENT_RE.search(compact)
+    if m and not _negated(compact, m.start(), lex.negations):
+        return result("父母", m.start(), m.end(), 0.95)
 
     # 1. The caller names their own role: 我是他儿子, 我是他的保险代理人, 我们是同事.
     for m in lex.caller_role_re.finditer(compact):

@@ -42,7 +42,7 @@ HOSPITAL_SUFFIXES = ("卫生服务中心", "医疗中心", "卫生院", "保健�
 # Characters that end a hospital name on its left (在县医院, 送到市一医院, 那家医院).
 _NAME_STOPS = set("在去到送进是住了的从往于就过把被给说和跟与个家转院，。！？、；：,.!?;: ")
 # Words a caller puts in front of a name that are not part of it.
-_NAME_FILLERS = ("我们那边", "我们这边", "我们那儿", "我们这儿", "我们那", "我们这", "我们", "咱们", "咱",
+_NAME_FILLERS = ("昨天", "今天", "前天", "刚才", "后来", "然后", "上午", "下午", "晚上", "早上", "当天", "我们那边", "我们这边", "我们那儿", "我们这儿", "我们那", "我们这", "我们", "咱们", "咱",
                  "那个", "这个", "就是", "那边", "这边", "当地", "本地", "附近", "嗯", "呃", "啊", "那", "这")
 # What is left when the caller named no particular hospital (大医院, 什么医院).
 _GENERIC_NAMES = {"大", "小", "什么", "啥", "哪", "哪个", "哪家", "一", "私人", "公立", "正规", "三甲", "好",

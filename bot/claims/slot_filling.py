@@ -81,18 +81,22 @@ def _candidates(text: str, entities: list[dict[str, Any]], now: datetime, asked:
                                       "detail": {"said": match.text}}
 
     correcting_name = phase == "confirming" and (("名" in text) or (not cands and is_correction(text)))
+    spoken = None
     if "insured_name" in asked or correcting_name:
         # Recognizer output: the name is the first words, before the characters are described; this
         # reading beats a cue-based one that the descriptions can mislead (蒋国栋 … 那个 栋梁的栋).
         spoken = next(filter(None, map(name_parser.name_from_recognizer_words, _clauses(raw_text))), None)
         if spoken is not None and not _PRONOUNS.search(spoken.name):
             cands["insured_name"] = {"value": spoken.name, "confidence": spoken.confidence, "detail": {}}
-    if "insured_name" not in cands and ("insured_name" in asked or correcting_name):
-        said = next((nm for nm in (name_parser.extract_name(c, expecting=True) for c in _clauses(raw_text))
-                     if nm is not None and not _PRONOUNS.search(nm.name)), None)
-        spelled = name_parser.spelled_out_name(raw_text)
-        if spelled is not None and (said is None or len(spelled.name) >= len(said.name)
-                                    or said.name[0] != spelled.name[0]):
+        else:
+            spoken = None
+    if spoken is None and ("insured_name" in asked or correcting_name):
+        # Asked for the name: the answer's own reading (the insured's name, spelled out) beats the
+        # context-free one, which takes the first name said (我叫王建，我妈叫曹玉珍).
+        said = _insured_name_said(raw_text)
+        spelled = name_parser.spelled_out_name(raw_text, said.name if said else None)
+        if spelled is not None and (said is None or len(spelled.name) >= len(said.name) > 0
+                                    and spelled.name not in said.name):
             said = spelled  # 弓长张，建设的建，国家的国: spelled out whole, beats any name read between
         if said is not None:
             cands["insured_name"] = {"value": said.name, "confidence": said.confidence, "detail": {}}
@@ -131,6 +135,26 @@ def _candidates(text: str, entities: list[dict[str, Any]], now: datetime, asked:
     return cands
 
 
+# A hospital named only by its level (县医院, 市一院, 我们镇卫生院): not yet which one.
+_GENERIC_HOSPITAL_RE = re.compile(r"(?:俺们|我们|咱们|咱|俺|当地|本地)?(?:的)?(?:县|市|区|省|镇|乡|村|州|旗)(?:里|上|里的|上的)?"
+                                  r"(?:人民|中心|中医|第?[一二三四五六七八九]|妇幼|总)?(?:医院|卫生院|人医|院)")
+_DESCRIPTION_TAIL_RE = re.compile(r"的[\u4e00-\u9fff]{1,2}$")
+_OWN_NAME_RE = re.compile(r"^(?:不对)?(?:我叫|我是|我姓|本人叫|俺叫|俺是|我名字叫)")
+
+
+def _insured_name_said(raw_text: str) -> name_parser.NameMatch | None:
+    """The first name in the answer, passing over the caller's own (我叫王建，我妈叫曹玉珍) when another
+    name is said too."""
+    found = []
+    for clause in _clauses(raw_text):
+        nm = name_parser.extract_name(clause, expecting=True)
+        if nm is not None and not _PRONOUNS.search(nm.name) and "的" not in nm.name \
+                and not _DESCRIPTION_TAIL_RE.search(clause):  # 国庆节的国庆 describes, names nobody
+            found.append((bool(_OWN_NAME_RE.match(clause.strip(" ，,。"))), nm))
+    others = [nm for own, nm in found if not own]
+    return others[0] if others else (found[0][1] if found else None)
+
+
 def _clauses(text: str) -> list[str]:
     parts = [p for p in (text.replace("，", ",").replace("。", ",").replace("；", ",").split(",")) if p.strip()]
     return parts + [text] if len(parts) > 1 else [text]
@@ -158,6 +182,8 @@ def fill_turn(text: str, values: Mapping[str, Any], state: ClaimState, now: date
         volunteered = slot not in asked and phase != "confirming"
         if current not in (None, "") and volunteered:
             continue  # an unasked mention does not overwrite what the caller already told us
+        if slot == "hospital" and volunteered and _GENERIC_HOSPITAL_RE.fullmatch(str(cand["value"])):
+            continue  # 县医院, 市里的医院: which one is asked for when its turn comes
         if cand["value"] == current and not cand["detail"].get("unknown"):
             continue
         if not cand["detail"].get("unknown"):

@@ -110,8 +110,10 @@ def test_one_word_relation_after_the_name():
 def test_dialect_opening_and_two_character_hospital_names():
     updates = fill("我家老头子脑子里出血了，人在华西，还在ICU")[0].updates
     assert updates["hospital"] == "四川大学华西医院" and updates["treatment_status"] == "住院"
-    assert fill("俺爹在县医院住着呢")[0].updates == {
-        "reporter_relation": "子女", "hospital": "县医院", "treatment_status": "住院"}
+    # 县医院 says only the level: which one is asked when the hospital's turn comes, and then accepted.
+    assert fill("俺爹在县医院住着呢")[0].updates == {"reporter_relation": "子女", "treatment_status": "住院"}
+    assert fill("就在县医院", asked=["hospital"])[0].updates == {"hospital": "县医院"}
+    assert fill("莒县人民医院", asked=["hospital"])[0].updates == {"hospital": "莒县人民医院"}
 
 
 def test_announced_check_character():
