@@ -280,9 +280,16 @@ class ActionConfirmReport(Action):
         if (intent == "affirm" and not is_correction(text)) or is_plain_affirm(text):
             return self._create_ticket(dispatcher, tracker, state)
         state.ask_counts["confirm"] = state.ask_counts.get("confirm", 0) + 1
+        correcting = intent == "deny" or is_correction(text)
+        if correcting and state.ask_counts["confirm"] >= 2:
+            # A cooperative caller says what is wrong and we cannot read it: no hand-off. The ticket is
+            # created with their words for the analyst, who corrects it.
+            state.flags["readback"] = "来电人指出有误，未能更正：" + text[:80]
+            dispatcher.utter_message(response="utter_noted_for_review")
+            return self._create_ticket(dispatcher, tracker, state)
         if state.ask_counts["confirm"] > load_slot_spec().dialogue["max_reasks"]:
             return _close_with_handoff(dispatcher, tracker, state, "核对环节未能确认", "utter_handoff_after_failures")
-        if intent == "deny" or is_correction(text):
+        if correcting:
             dispatcher.utter_message(response="utter_ask_which_wrong",
                                      json_message=_meta(state, "confirm", "confirming", []))
             return [SlotSet("claim_state", state.to_slot())]

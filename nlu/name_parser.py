@@ -323,8 +323,10 @@ def spelled_out_name(text: str, said: str | None = None) -> NameMatch | None:
             if "?" in chars and said and len(said) == len(chars):
                 chars = [s if c == "?" else c for c, s in zip(chars, said)]
             name = "".join(chars)
-            if (run[0][1] != "given" and "?" not in name and _surname_of(lex, name) and 2 <= len(name) <= 4
-                    and _is_name(lex, name)):
+            # A surname our list lacks (时, 母, 岩) counts when the caller spells the name out in words.
+            explained = sum(kind in ("spelled", "described") for _char, kind in run) >= 2
+            if (run[0][1] != "given" and "?" not in name and (_surname_of(lex, name) or explained)
+                    and 2 <= len(name) <= 4 and _is_name(lex, name)):
                 return NameMatch(name, 0.95, surname_spelled=run[0][1] == "spelled")
         run = []
     return None

@@ -106,9 +106,10 @@ def _candidates(text: str, entities: list[dict[str, Any]], now: datetime, asked:
             if rel is not None:
                 cands["reporter_relation"] = {"value": rel.relation, "confidence": rel.confidence, "detail": {}}
                 break
-    if "hospital" in asked and "hospital" not in cands and not says_unknown(text) \
+    hospital_answer = "hospital" in asked or (phase == "confirming" and is_correction(text))
+    if hospital_answer and "hospital" not in cands and not says_unknown(text) \
             and cands.get("treatment_status", {}).get("value") != NOT_SEEN:
-        # 北医六院: asked for it, so it is the hospital
+        # 北医六院: asked for it (or named in a correction at read-back), so it is the hospital
         said = get_normalizer().hospital_from_answer(text, alone=asked == ["hospital"])
         if said is not None:
             cands["hospital"] = {"value": said.name, "confidence": said.confidence,
