@@ -92,7 +92,8 @@ def extract_entities(text: str, now: datetime | None = None, normalized: bool = 
     d = terms.best_diagnosis
     if d is not None:
         found.append(_entity("diagnosis", d.term, d.start, d.end, d.confidence, icd10=d.category, cause=d.cause,
-                             critical=d.critical, said=d.span_text, method=d.method))
+                             critical=d.critical, said=d.span_text, method=d.method,
+                             unspecific=d.unspecific))
     h = terms.best_hospital
     if h is not None:
         found.append(_entity("hospital", h.name, h.start, h.end, h.confidence, in_registry=h.in_registry, said=h.said))

@@ -288,7 +288,8 @@ def parse_incident_date(text: str, now: datetime) -> DateMatch | None:
         return None
     best = resolved[0]
     for later in resolved[1:]:
-        if _CORRECTION_CUE_RE.search(compact, best[1], later[0]):
+        # a correction points to the later date; so does an exact day after a vague one (前些天…，这礼拜四)
+        if _CORRECTION_CUE_RE.search(compact, best[1], later[0]) or (best[3] < 0.6 <= later[3]):
             best = later
     start, end = keep[best[0]], keep[best[1] - 1] + 1
     return DateMatch(best[2], start, end, text[start:end], best[3])

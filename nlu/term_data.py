@@ -33,6 +33,7 @@ class Diagnosis:
     cause: str
     critical: bool
     synonyms: tuple[str, ...] = ()
+    unspecific: bool = False  # says the kind of illness, not the diagnosis (中风): asked for when volunteered
 
     @property
     def category(self) -> str:
@@ -163,7 +164,7 @@ def _parse_diagnoses(raw: Any, source: str) -> tuple[Diagnosis, ...]:
             raise TermDataError(f"{where}: critical must be true or false")
         diagnoses.append(Diagnosis(
             term=_text(entry, "term", where), icd10=_icd10(entry, where), cause=cause, critical=critical,
-            synonyms=_words(entry.get("synonyms"), f"{where}.synonyms"),
+            synonyms=_words(entry.get("synonyms"), f"{where}.synonyms"), unspecific=bool(entry.get("unspecific")),
         ))
     return tuple(diagnoses)
 

@@ -70,7 +70,10 @@ _BARE_INJURY_MARKERS = ("骨", "伤")
 # 手上割了个口子, 头上磕破了: jieba keeps 手上 one token; the locative is no gap between part and injury.
 _LOCATIVES = ("上", "上面", "上头", "上边", "里", "部")
 # 医生说是胃溃疡: the diagnosis the doctor gave wins over symptoms said beside it (吐血).
-_STATED_CUES = ("医生说", "大夫说", "医院说", "诊断", "确诊", "查出", "说是", "报告", "结果是", "判断是", "医生讲", "医生判断")
+_STATED_CUES = ("医生说", "大夫说", "医院说", "诊断", "确诊", "查出", "说是", "报告", "结果是", "判断是", "医生讲", "医生判断",
+                "一查", "查了是", "检查是", "发展成", "转成", "变成了", "引起了", "并发", "导致了", "讲是")
+# 以为是痔疮，一查是直肠癌: what the family first thought is not the diagnosis.
+_MISTAKEN_CUES = ("以为", "当成", "当作", "还当是", "原以为")
 _NEGATED_STATUS = {"已出院": "住院"}  # 还没出院 = still in hospital; any other negated status is dropped
 
 _CONFIDENCE = {"exact": 1.0, "substring": 0.95, "injury": 0.9, "injury_fallback": 0.8, "injury_fuzzy": 0.75,
@@ -90,6 +93,7 @@ class DiagnosisMatch:
     confidence: float
     method: str  # exact | injury | fuzzy
     stated: bool = False  # given as the doctor's verdict (医生说是…, 确诊…)
+    unspecific: bool = False  # the kind of illness, not a diagnosis (中风)
 
     @property
     def category(self) -> str:
@@ -159,7 +163,11 @@ class TermMatches:
 
     @property
     def cause(self) -> str | None:
-        """The cause with most keyword evidence, backed by the diagnoses' own causes."""
+        """The cause with most keyword evidence, backed by the diagnoses' own causes; an injury or poisoning
+        diagnosis (打球撞的…脑震荡, 马蜂蜇了…头晕想吐) makes it an accident whatever the symptoms say."""
+        best = self.best_diagnosis
+        if best is not None and best.cause == "意外" and best.category[:1] in "ST":
+            return "意外"
         votes: dict[str, int] = {}
         for value in [match.value for match in self.causes] + [match.cause for match in self.diagnoses]:
             votes[value] = votes.get(value, 0) + 1
@@ -350,6 +358,7 @@ class TermNormalizer:
                 candidates.append((DiagnosisMatch(
                     diagnosis.term, diagnosis.icd10, diagnosis.cause, diagnosis.critical,
                     clean[mention.start:mention.end], mention.start, mention.end, confidence, method,
+                    unspecific=diagnosis.unspecific,
                 ), 0 if method == "exact" else 2))
         parts = [m for m in mentions if m.kind == "part"]
         for kind_mention in (m for m in mentions if m.kind == "injury"):
@@ -358,7 +367,7 @@ class TermNormalizer:
                 candidates.append((composed, 1))
         kept = _longest_first(candidates)
         return [replace(match, stated=_stated(clean, match.start)) for match in kept
-                if not self._negated(clean, match.start)
+                if not self._negated(clean, match.start) and not _mistaken(clean, match.start)
                 and not (match.method != "exact" and self._negated_within(clean, match.start, match.end))]
 
     def _compose(self, clean: str, kind_mention: _Mention, parts: list[_Mention]) -> DiagnosisMatch | None:
@@ -554,6 +563,12 @@ class TermNormalizer:
     def _negated_within(self, clean: str, start: int, end: int) -> bool:
         """A negation inside a composed injury (手腕没断)."""
         return any(clean[start:index].endswith(self._negations) for index in range(start + 1, end))
+
+
+def _mistaken(clean: str, start: int) -> bool:
+    """Whether the words before ``start`` in its clause say it was only what someone thought."""
+    left = re.split(r"[，。！？；,.!?;]", clean[max(0, start - 8):start])[-1]
+    return any(cue in left for cue in _MISTAKEN_CUES)
 
 
 def _stated(clean: str, start: int) -> bool:

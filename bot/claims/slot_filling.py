@@ -185,6 +185,8 @@ def fill_turn(text: str, values: Mapping[str, Any], state: ClaimState, now: date
             continue  # an unasked mention does not overwrite what the caller already told us
         if slot == "hospital" and volunteered and _GENERIC_HOSPITAL_RE.fullmatch(str(cand["value"])):
             continue  # 县医院, 市里的医院: which one is asked for when its turn comes
+        if slot == "diagnosis" and volunteered and cand["detail"].get("unspecific"):
+            continue  # 中风 in the story: the doctor's diagnosis is asked for
         if cand["value"] == current and not cand["detail"].get("unknown"):
             continue
         if not cand["detail"].get("unknown"):

@@ -75,7 +75,7 @@ def test_every_contract_category_is_covered(diagnoses):
 
 def test_diagnosis_entries_have_the_schema(diagnoses):
     for entry in diagnoses:
-        assert set(entry) == {"term", "icd10", "cause", "critical", "synonyms"}, entry
+        assert set(entry) - {"unspecific"} == {"term", "icd10", "cause", "critical", "synonyms"}, entry
         assert ICD10_CATEGORY.match(entry["icd10"]), entry["term"]
         assert entry["cause"] in CAUSES, entry["term"]
         assert isinstance(entry["critical"], bool), entry["term"]
