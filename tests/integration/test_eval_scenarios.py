@@ -13,18 +13,24 @@ pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
 
 
+# dev2 (outsiders' development set) and the outsider holdout are below the claim issue's bar still: their
+# rows are floors under today's figures (README), so that a change that loses ground fails.
 @pytest.mark.parametrize(
-    ("name", "min_first_pass", "min_flow", "max_over_budget"),
-    [("dev.yml", 0.95, 0.85, 0), ("dev_asr.yml", 0.90, 0.75, None), ("holdout.yml", 0.95, 0.85, 0)],
+    ("name", "min_first_pass", "min_flow", "max_over_budget", "max_handoff"),
+    [("dev.yml", 0.95, 0.85, 0, 0), ("dev_asr.yml", 0.90, 0.75, None, 0), ("holdout.yml", 0.95, 0.85, 0, 0),
+     ("dev2.yml", 0.95, 0.75, 20, 8), ("dev2_asr.yml", 0.86, 0.62, None, None),
+     ("outsider_holdout.yml", 0.94, 0.70, 8, 5)],
 )
 def test_scenario_set_meets_targets(stack, results_dir: Path, name: str, min_first_pass: float, min_flow: float,
-                                    max_over_budget: int | None):
+                                    max_over_budget: int | None, max_handoff: int | None):
     report = evaluate(ROOT / "data" / "scenarios" / name, stack.rasa_url, concurrency=4)
     (results_dir / f"eval-{name.removesuffix('.yml')}.json").write_text(
         json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
     summary = {k: report[k] for k in ("first_pass_slot_accuracy", "flow_accuracy", "over_budget", "handoff")}
-    assert report["scenarios"] >= (40 if name == "holdout.yml" else 200)
+    assert report["scenarios"] >= {"holdout.yml": 40, "outsider_holdout.yml": 100}.get(name, 200)
     assert report["first_pass_slot_accuracy"] >= min_first_pass, summary
     assert report["flow_accuracy"] >= min_flow, summary
     if max_over_budget is not None:
         assert report["over_budget"] <= max_over_budget, summary
+    if max_handoff is not None:  # every simulated caller cooperates: a hand-off is the bot's failure
+        assert report["handoff"] <= max_handoff, summary
