@@ -565,16 +565,20 @@ class TermNormalizer:
         return any(clean[start:index].endswith(self._negations) for index in range(start + 1, end))
 
 
+def _cue_before(clean: str, start: int, cues: tuple[str, ...], width: int) -> bool:
+    """Whether one of ``cues`` stands in the ``width`` characters before ``start``, in the same clause."""
+    left = re.split(r"[，。！？；,.!?;]", clean[max(0, start - width):start])[-1]
+    return any(cue in left for cue in cues)
+
+
 def _mistaken(clean: str, start: int) -> bool:
-    """Whether the words before ``start`` in its clause say it was only what someone thought."""
-    left = re.split(r"[，。！？；,.!?;]", clean[max(0, start - 8):start])[-1]
-    return any(cue in left for cue in _MISTAKEN_CUES)
+    """Only what someone thought (以为是痔疮)."""
+    return _cue_before(clean, start, _MISTAKEN_CUES, 8)
 
 
 def _stated(clean: str, start: int) -> bool:
-    """Whether a doctor's-verdict cue stands before ``start`` in the same clause."""
-    left = re.split(r"[，。！？；,.!?;]", clean[max(0, start - 12):start])[-1]
-    return any(cue in left for cue in _STATED_CUES)
+    """The doctor's verdict (医生说是…, 一查是…)."""
+    return _cue_before(clean, start, _STATED_CUES, 12)
 
 
 def _plausible_hospital(clean: str, match: HospitalMatch) -> bool:
