@@ -41,6 +41,8 @@ from nlu.term_data import (
 HOSPITAL_SUFFIXES = ("卫生服务中心", "医疗中心", "卫生院", "保健院", "医院", "卫生所", "卫生室", "诊所")
 # Characters that end a hospital name on its left (在县医院, 送到市一医院, 那家医院).
 _NAME_STOPS = set("在去到送进是住了的从往于就过把被给说和跟与个家转院，。！？、；：,.!?;: ")
+# Stop characters that are part of a name inside a word (和平医院, 仁和医院), not the conjunction 和.
+_STOPS_INSIDE_WORDS = set("和")
 # Words a caller puts in front of a name that are not part of it.
 _NAME_FILLERS = ("昨天", "今天", "前天", "刚才", "后来", "然后", "上午", "下午", "晚上", "早上", "当天", "我们那边", "我们这边", "我们那儿", "我们这儿", "我们那", "我们这", "我们", "咱们", "咱",
                  "那个", "这个", "就是", "那边", "这边", "当地", "本地", "附近", "嗯", "呃", "啊", "那", "这")
@@ -458,11 +460,16 @@ class TermNormalizer:
         unknown: list[HospitalMatch] = []
         taken = {index for m in mentions if m.kind in ("diag", "treat", "cause") and m.method != "fuzzy"
                  for index in range(m.start, m.end)}
-        for said, start, end in self._names_as_said(clean, taken):
+        known_starts = {m.end: m.start for m in sorted(mentions, key=lambda m: -m.start)
+                        if m.kind in ("hosp", "hosp_shared")}
+        for said, start, end in self._names_as_said(clean, taken, known_starts):
             inside = [index for index, match in enumerate(registry) if start <= match.start and match.end <= end]
             if inside:
-                # 上海瑞金医院: the registry knows it; keep the fuller name the caller said.
-                registry[inside[0]] = replace(registry[inside[0]], said=said, start=start, end=end)
+                # 上海瑞金医院: the registry knows it; keep the fuller name the caller said. A short name
+                # several hospitals share, unplaced (广州协和医院), becomes that fuller name.
+                match = registry[inside[0]]
+                registry[inside[0]] = replace(match, said=said, start=start, end=end,
+                                              name=match.name if match.in_registry else said)
             elif not _overlaps_any(HospitalMatch(said, said, start, end, 0.0, False),
                                    [(m.start, m.end) for m in registry]):
                 unknown.append(HospitalMatch(said, said, start, end, _CONFIDENCE["unknown_hospital"], False))
@@ -510,17 +517,23 @@ class TermNormalizer:
                 return HospitalMatch(name, name, start, start + len(clause), _CONFIDENCE["unknown_hospital"], False)
         return None
 
-    def _names_as_said(self, clean: str, taken: set[int]) -> list[tuple[str, int, int]]:
+    def _names_as_said(self, clean: str, taken: set[int],
+                       known_starts: dict[int, int] | None = None) -> list[tuple[str, int, int]]:
         """Facility names by their ending (县人民医院, XX镇卫生院), cleaned of the caller's fillers.
 
         A name never reaches into words already understood as something else (``taken``: 脑梗 in 脑梗县医院).
+        A known name ending there (协和医院) is taken whole, though it holds a stop character (和), and the
+        walk goes on in front of it (广州协和医院).
         """
         names = []
+        in_words = {index for word, word_start, word_end in jieba.tokenize(clean) if len(word) > 1
+                    for index in range(word_start, word_end) if clean[index] in _STOPS_INSIDE_WORDS}
         for suffix_match in self._suffix_pattern.finditer(clean):
             end = suffix_match.end()
-            start = suffix_match.start()
+            start = min(suffix_match.start(), (known_starts or {}).get(end, end))
             while (start > 0 and suffix_match.start() - start < _MAX_NAME_LENGTH
-                   and clean[start - 1] not in _NAME_STOPS and start - 1 not in taken):
+                   and (clean[start - 1] not in _NAME_STOPS or start - 1 in in_words)
+                   and start - 1 not in taken):
                 start -= 1
             prefix = clean[start:suffix_match.start()]
             stripped = True

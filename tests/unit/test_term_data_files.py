@@ -175,7 +175,8 @@ def test_injury_terms_agree_with_the_diagnosis_dictionary(injuries, diagnoses):
 def test_hospital_registry_is_large_and_well_formed(hospitals):
     assert len(hospitals) >= 150
     for entry in hospitals:
-        assert set(entry) == {"name", "city", "aliases"}, entry
+        assert {"name", "city", "aliases"} <= set(entry) <= {"name", "city", "aliases", "shared_aliases",
+                                                            "landmarks", "province"}, entry
         assert entry["name"].endswith(("医院", "中心", "保健院")), entry["name"]
         assert entry["city"], entry["name"]
         assert all(len(alias) >= 2 for alias in entry["aliases"]), entry["name"]
@@ -188,6 +189,13 @@ def test_no_hospital_name_or_alias_is_shared(hospitals):
         for word in {entry["name"], *entry["aliases"]}:
             owners[word].add(entry["name"])
     assert {word: names for word, names in owners.items() if len(names) > 1} == {}
+
+
+def test_a_shared_alias_is_no_hospital_s_own_alias(hospitals):
+    """A short name several hospitals share (协和) only resolves with a place said beside it."""
+    own = {word for entry in hospitals for word in {entry["name"], *entry["aliases"]}}
+    shared = {alias for entry in hospitals for alias in entry.get("shared_aliases", [])}
+    assert own & shared == set()
 
 
 def test_short_names_shared_across_cities_are_not_aliases(hospitals):

@@ -147,6 +147,18 @@ def test_a_short_name_shared_by_several_hospitals_is_kept_as_said(normalizer):
     assert [(h.name, h.in_registry) for h in hospitals] == [("中山医院", False)]
 
 
+@pytest.mark.parametrize(("text", "said"), [
+    ("住在广州协和医院", "广州协和医院"),
+    ("在和平医院看的", "和平医院"),
+    ("在仁和医院住着", "仁和医院"),
+    ("我爸和我妈送他去的市中心医院", "市中心医院"),
+])
+def test_a_name_holding_a_conjunction_character_is_kept_whole(normalizer, text, said):
+    """和 ends a name only as the word 和 (我爸和我妈), not inside one (协和, 和平)."""
+    hospitals = normalizer.normalize(text).hospitals
+    assert [(h.name, h.said, h.in_registry) for h in hospitals] == [(said, said, False)]
+
+
 @pytest.mark.parametrize("text", ["我去了医院", "那家医院人很多", "大医院排队太久", "他叫李华山"])
 def test_no_particular_hospital_gives_no_match(normalizer, text):
     assert normalizer.normalize(text).hospitals == []
