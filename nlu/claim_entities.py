@@ -21,7 +21,7 @@ from nlu.term_normalizer import get_normalizer
 from nlu.text_normalizer import normalize_text
 
 EXTRACTOR = "ClaimEntityExtractor"
-SPAN_ANCHOR = datetime(2099, 12, 31, 23, 59)
+SPAN_ANCHOR = datetime(2090, 12, 31, 23, 59)  # a Sunday that ends a month and a year
 _ID_SPAN = re.compile(r"\d{17}[\dX]|\d{15}")
 _PHONE_SPAN = re.compile(r"(?:\+?86)?1[3-9]\d{9}|0\d{2,3}-?\d{7,8}")
 
@@ -96,7 +96,9 @@ def extract_entities(text: str, now: datetime | None = None, normalized: bool = 
                              unspecific=d.unspecific))
     h = terms.best_hospital
     if h is not None:
-        found.append(_entity("hospital", h.name, h.start, h.end, h.confidence, in_registry=h.in_registry, said=h.said))
+        shared = {"shared": True} if h.shared else {}
+        found.append(_entity("hospital", h.name, h.start, h.end, h.confidence, in_registry=h.in_registry, said=h.said,
+                             **shared))
     status = terms.treatment_status
     if status is not None:
         t = next(m for m in reversed(terms.treatments) if m.value == status)

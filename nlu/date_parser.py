@@ -27,6 +27,8 @@ _NOT_DAY_AFTER = r"(?![楼床线房门院位机口车室座栋层单元窗台])"
 _CORRECTION_CUE_RE = re.compile(r"不对|不是|说错|记错|应该是|哦不|更正")
 # "今天打电话是因为……": a date that tells when the caller rings, not when the incident happened.
 _ABOUT_THE_CALL_RE = re.compile(r"(?:是|就)?(?:来|给你们)?(?:打(?:这个|的)?电话|报案|报个案|来电|联系你们)")
+# 昨天出院了: when the stay ended, never when it happened.
+_DISCHARGE_RE = re.compile(r"(?:就|已经|刚|才|刚刚)?(?:办了?|办的)?(?:出院|出的院)")
 
 _REL_DAYS = {
     "大前天": -3, "大前儿": -3, "前天": -2, "前儿个": -2, "前个儿": -2, "前儿": -2, "前日": -2,
@@ -266,7 +268,8 @@ def parse_incident_date(text: str, now: datetime) -> DateMatch | None:
     """The incident date said in `text`, resolved against `now` (the call time); see the module rule.
 
     With several dates the first wins, unless a self-correction (不对, 不是…是…) points to a later one;
-    a date that only says when the caller is ringing (今天打电话) yields to any other.
+    a date that only says when the caller is ringing (今天打电话) yields to any other, and one that says
+    when the stay ended (昨天出院了) is none.
     """
     keep = [i for i, ch in enumerate(text) if not ch.isspace()]
     compact = "".join(text[i] for i in keep)
@@ -281,6 +284,7 @@ def parse_incident_date(text: str, now: datetime) -> DateMatch | None:
         suffix = _TIME_SUFFIX_RE.match(compact, end)
         end = suffix.end() if suffix else end
         resolved.append((start, end, result[0], result[1]))
+    resolved = [r for r in resolved if not _DISCHARGE_RE.match(compact, r[1])]
     about_call = [r for r in resolved if _ABOUT_THE_CALL_RE.match(compact, r[1])]
     if len(about_call) < len(resolved):
         resolved = [r for r in resolved if r not in about_call]

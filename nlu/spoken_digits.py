@@ -39,16 +39,21 @@ _REPEAT = (
 _X_WORD = (r"(?:(?:最后一位|最后一个|最后那个|最后那位|最后|后面一个|后面|末位|尾号|尾数|再加个|再加一个|加个)(?:是个|是一个|是|为)?)?"
            r"(?:大写的?(?:[xXＸ]|叉|[艾埃爱]克斯)|[艾埃爱]克斯|叉|(?<![A-Za-z])[xXＸｘ](?![A-Za-z]))")
 # Announcements of the last digit that hold a digit word themselves (最后一位, 最后一个): not digits.
-_SKIP = r"最后一位|最后一个|末一位"
+_SKIP = r"最后一位|最后一个|末一位|(?:最后|后|末)[两二三四五六](?:位|个数)"
 _TOKEN_RE = re.compile(rf"(?P<repeat>{_REPEAT})|(?P<x>{_X_WORD})|(?P<skip>{_SKIP})|(?P<digit>{_DIGIT_CLASS})")
 # What may stand between two digit groups of one number: spaces, punctuation, pauses (…, 。), spoken dash,
 # short fillers and 然后; before the last group also its announcement (…幺零八，最后一位是九). A single
 # ASCII dot is not a pause: it separates the parts of a typed date (2026.3.14).
-_TAIL_CUE = r"(?:最后一位|最后一个|最后那位|最后|末尾|末位|尾号|尾数)(?:数字|数)?(?:是|为|呢是?)?"
+_TAIL_CUE = (r"(?:最后一位|最后一个|最后那位|(?:最后|后|末)[两二三四五六](?:位|个数)|最后|末尾|末位|尾号|尾数)"
+             r"(?:数字|数)?(?:是|为|呢是?)?")
 _GAP_RE = re.compile(
     r"(?:(?:[\s,，、\-－—–_/()（）。;；:：]|\.{2,}|…+|杠|嗯|呃|额|啊|那个|然后|接着|再就是|再是)+"
     rf"(?:{_TAIL_CUE}[\s,，、]*)?|{_TAIL_CUE}[\s,，、]*)"
 )
+
+# After a pause, a digit word with a unit or a tens word behind it (…一零七四，四月十二号 / 二十号) starts a
+# date or an amount, not the next digit group.
+_NUMBER_WORD_AFTER_RE = re.compile(r"\s*(?:[月号日点时岁周年十百千万]|个月|个小时)")
 
 
 @dataclass(frozen=True)
@@ -97,7 +102,8 @@ def find_digit_runs(text: str, min_digits: int = 3) -> list[DigitRun]:
         contiguous = bool(groups) and not groups[-1].endswith("X")
         if contiguous and match.start() == end:
             groups[-1] += value
-        elif contiguous and _GAP_RE.fullmatch(text, end, match.start()):
+        elif (contiguous and _GAP_RE.fullmatch(text, end, match.start())
+              and not _NUMBER_WORD_AFTER_RE.match(text, match.end())):
             groups.append(value)
         else:
             close()

@@ -124,6 +124,8 @@ class HospitalMatch:
     end: int
     confidence: float
     in_registry: bool
+    shared: bool = False  # a short name several hospitals share (协和), said without a place that tells which
+
 
 
 @dataclass(frozen=True)
@@ -147,8 +149,10 @@ class TermMatches:
 
     @property
     def best_diagnosis(self) -> DiagnosisMatch | None:
-        """The doctor's verdict when one is given, else the most trusted; the earlier one on a tie."""
-        return max(self.diagnoses, key=lambda match: (match.stated, match.confidence), default=None)
+        """A specific diagnosis over an unspecific one (说是中风，脑梗塞 → 脑梗死); then the doctor's verdict
+        when one is given, else the most trusted; the earlier one on a tie."""
+        return max(self.diagnoses, key=lambda match: (not match.unspecific, match.stated, match.confidence),
+                   default=None)
 
     @property
     def best_hospital(self) -> HospitalMatch | None:
@@ -157,10 +161,14 @@ class TermMatches:
 
     @property
     def treatment_status(self) -> str | None:
-        """身故 whenever said; otherwise the last status mentioned (住了一周，昨天出院了 → 已出院)."""
+        """身故 whenever said; otherwise the last status mentioned (住了一周，昨天出院了 → 已出院). Who was
+        never admitted cannot be discharged: 没住院，开了点药回家了 is 门诊."""
         values = [match.value for match in self.treatments]
         if "身故" in values:
             return "身故"
+        not_admitted = any(match.value == "门诊" and "住院" in match.said for match in self.treatments)
+        if values and values[-1] == "已出院" and not_admitted:
+            return "门诊"
         return values[-1] if values else None
 
     @property
@@ -468,7 +476,7 @@ class TermNormalizer:
                 # 上海瑞金医院: the registry knows it; keep the fuller name the caller said. A short name
                 # several hospitals share, unplaced (广州协和医院), becomes that fuller name.
                 match = registry[inside[0]]
-                registry[inside[0]] = replace(match, said=said, start=start, end=end,
+                registry[inside[0]] = replace(match, said=said, start=start, end=end, shared=False,
                                               name=match.name if match.in_registry else said)
             elif not _overlaps_any(HospitalMatch(said, said, start, end, 0.0, False),
                                    [(m.start, m.end) for m in registry]):
@@ -492,7 +500,8 @@ class TermNormalizer:
                 hospital = next(iter(placed.values()))
                 found.append((HospitalMatch(hospital.name, said, start, end, 0.9, True), 0))
             else:
-                found.append((HospitalMatch(said, said, start, end, _CONFIDENCE["unknown_hospital"], False), 2))
+                found.append((HospitalMatch(said, said, start, end, _CONFIDENCE["unknown_hospital"], False,
+                                            shared=True), 2))
         return found
 
     def hospital_from_answer(self, text: str, alone: bool = True) -> HospitalMatch | None:

@@ -114,7 +114,8 @@ def _candidates(text: str, entities: list[dict[str, Any]], now: datetime, asked:
         if said is not None:
             cands["hospital"] = {"value": said.name, "confidence": said.confidence,
                                  "detail": {"in_registry": False, "said": said.said, "as_answered": True}}
-    if "incident_cause" in asked and "incident_cause" not in cands:
+    correcting_cause = phase == "confirming" and not cands and is_correction(text)  # 不对，是病，老年病
+    if ("incident_cause" in asked or correcting_cause) and "incident_cause" not in cands:
         cause = "疾病" if says_any(text, "cause_answer_illness") else (
             "意外" if says_any(text, "cause_answer_accident") else None)
         if cause:
@@ -139,6 +140,7 @@ def _candidates(text: str, entities: list[dict[str, Any]], now: datetime, asked:
 # A hospital named only by its level (县医院, 市一院, 我们镇卫生院): not yet which one.
 _GENERIC_HOSPITAL_RE = re.compile(r"(?:俺们|我们|咱们|咱|俺|当地|本地)?(?:的)?(?:县|市|区|省|镇|乡|村|州|旗)(?:里|上|里的|上的)?"
                                   r"(?:人民|中心|中医|第?[一二三四五六七八九]|妇幼|总)?(?:医院|卫生院|人医|院)")
+_VAGUE_DATE = 0.6  # below this a date phrase only says roughly when (前阵子 0.2, 上个月底 0.5)
 _DESCRIPTION_TAIL_RE = re.compile(r"的[\u4e00-\u9fff]{1,2}$")
 _OWN_NAME_RE = re.compile(r"^(?:不对)?(?:我叫|我是|我姓|本人叫|俺叫|俺是|我名字叫)")
 
@@ -183,8 +185,11 @@ def fill_turn(text: str, values: Mapping[str, Any], state: ClaimState, now: date
         volunteered = slot not in asked and phase != "confirming"
         if current not in (None, "") and volunteered:
             continue  # an unasked mention does not overwrite what the caller already told us
-        if slot == "hospital" and volunteered and _GENERIC_HOSPITAL_RE.fullmatch(str(cand["value"])):
-            continue  # 县医院, 市里的医院: which one is asked for when its turn comes
+        if slot == "hospital" and volunteered and (_GENERIC_HOSPITAL_RE.fullmatch(str(cand["value"]))
+                                                   or cand["detail"].get("shared")):
+            continue  # 县医院, 市里的医院, 协和 (which city's?): which one is asked for when its turn comes
+        if slot == "incident_date" and volunteered and cand["confidence"] < _VAGUE_DATE:
+            continue  # 前阵子, 七月底 in the story: the day is asked for; an answer as vague is then accepted
         if slot == "diagnosis" and volunteered and cand["detail"].get("unspecific"):
             continue  # 中风 in the story: the doctor's diagnosis is asked for
         if cand["value"] == current and not cand["detail"].get("unknown"):

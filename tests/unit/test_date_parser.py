@@ -216,3 +216,9 @@ def test_validate_two_years_from_a_leap_day() -> None:
     leap = datetime(2028, 2, 29, 9, 0)
     assert validate_incident_date(date(2026, 2, 28), leap).ok
     assert not validate_incident_date(date(2026, 2, 27), leap).ok
+
+
+def test_the_day_the_stay_ended_is_not_the_incident_day() -> None:
+    assert resolved("昨儿出院了") is None
+    assert resolved("这礼拜二住院做的手术，昨天已经出院了") == date(2026, 3, 10)
+    assert resolved("前几天出院了，四月那会儿不是") is None

@@ -167,3 +167,28 @@ def test_recognizer_words_that_are_ordinary_words():
 
 def test_negated_admission():
     assert fill("嗯 看 了 门诊 没 让 驻院", asked=["treatment_status"])[0].updates == {"treatment_status": "门诊"}
+
+
+def test_a_vague_day_in_the_story_is_asked_but_accepted_as_an_answer():
+    """前阵子 / 七月底 only say roughly when: asked for when the date's turn comes, then taken as said."""
+    assert "incident_date" not in fill("我妈前阵子老是胃口不好，查出来是胃癌")[0].updates
+    assert "incident_date" not in fill("上个月底盲肠炎开了一刀")[0].updates
+    assert fill("上个月底", asked=["incident_date"])[0].updates["incident_date"] == "2026-02-28"
+
+
+def test_a_short_name_several_hospitals_share_is_asked_unless_placed():
+    assert "hospital" not in fill("后来在协和做的穿刺，确诊是恶性的")[0].updates
+    assert fill("协和，东单那个院区", asked=["hospital"])[0].updates["hospital"] == "中国医学科学院北京协和医院"
+    assert fill("就是协和医院", asked=["hospital"])[0].updates["hospital"] == "协和医院"
+
+
+def test_a_numbered_opening_keeps_the_date_after_the_id():
+    """…一零七四，四月十二号: the 四 of 四月 starts the date, it is not the ID's next group."""
+    updates = fill("身份证号四一一六二三,一九七五零五一零,一零七四，三月十二号晚上骑摩托车摔了")[0].updates
+    assert updates["insured_id"] == "411623197505101074"
+    assert updates["incident_date"] == "2026-03-12"
+
+
+def test_a_correction_names_the_cause():
+    values = {"incident_cause": "意外", "diagnosis": "帕金森病"}
+    assert fill("不对，病，老年病", values=values, phase="confirming")[0].updates == {"incident_cause": "疾病"}

@@ -164,6 +164,21 @@ def test_no_particular_hospital_gives_no_match(normalizer, text):
     assert normalizer.normalize(text).hospitals == []
 
 
+def test_a_specific_diagnosis_beats_an_unspecific_one(normalizer):
+    assert normalizer.normalize("说是中风，脑梗塞").best_diagnosis.category == "I63"
+    assert normalizer.normalize("医生说是中风").best_diagnosis.category == "I64"
+
+
+@pytest.mark.parametrize(("text", "category"), [("甲流", "J11"), ("孩子得了乙流", "J11"),
+                                                ("诊断写的甲型流行性感冒", "J10")])
+def test_flu_as_callers_say_it_is_the_contract_s_flu(normalizer, text, category):
+    assert normalizer.normalize(text).best_diagnosis.category == category
+
+
+def test_who_was_never_admitted_is_not_discharged(normalizer):
+    assert normalizer.normalize("没住院，开了点药回家养着了").treatment_status == "门诊"
+
+
 @pytest.mark.parametrize(("text", "status"), [
     ("现在住院呢", "住院"),
     ("没住院，看了门诊", "门诊"),
