@@ -66,6 +66,15 @@ class InjuryTable:
 
 
 @dataclass(frozen=True)
+class NeoplasmTable:
+    """Site × morphology composition for tumours (neoplasms.yml): the site gives the diagnosis."""
+
+    morphologies: tuple[str, ...]
+    sites: dict[str, Diagnosis]  # site word (右肺, 胃窦) → the malignant neoplasm of diagnoses.yml
+    max_gap: int
+
+
+@dataclass(frozen=True)
 class Hospital:
     name: str
     city: str
@@ -101,6 +110,7 @@ class InsuranceTerm:
 class TermData:
     diagnoses: tuple[Diagnosis, ...]
     injuries: InjuryTable
+    neoplasms: NeoplasmTable
     hospitals: tuple[Hospital, ...]
     treatment: TreatmentTable
     causes: dict[str, tuple[str, ...]]  # 意外/疾病 → keywords
@@ -167,6 +177,23 @@ def _parse_diagnoses(raw: Any, source: str) -> tuple[Diagnosis, ...]:
             synonyms=_words(entry.get("synonyms"), f"{where}.synonyms"), unspecific=bool(entry.get("unspecific")),
         ))
     return tuple(diagnoses)
+
+
+def _parse_neoplasms(raw: Any, source: str, diagnoses: tuple[Diagnosis, ...]) -> NeoplasmTable:
+    raw = _mapping(raw, source)
+    by_term = {diagnosis.term: diagnosis for diagnosis in diagnoses}
+    sites: dict[str, Diagnosis] = {}
+    for term, words in _mapping(raw.get("sites"), f"{source}.sites").items():
+        if term not in by_term:
+            raise TermDataError(f"{source}.sites: {term} is no term of diagnoses.yml")
+        for word in _words(words, f"{source}.sites.{term}"):
+            if word in sites:
+                raise TermDataError(f"{source}.sites: {word} names two sites")
+            sites[word] = by_term[term]
+    morphologies = _words(raw.get("morphologies"), f"{source}.morphologies")
+    if not morphologies or not sites:
+        raise TermDataError(f"{source}: morphologies and sites are required")
+    return NeoplasmTable(morphologies, sites, int(raw.get("max_gap") or 8))
 
 
 def _parse_injuries(raw: Any, source: str) -> InjuryTable:
@@ -264,9 +291,11 @@ def load_term_data(data_dir: Path = DATA_DIR) -> TermData:
     extra = []
     for optional in ("relations.yml", "surnames.yml"):
         extra.extend(_cjk_strings(_read(terms / optional, required=False)))
+    diagnoses = _parse_diagnoses(_read(medical / "diagnoses.yml"), "diagnoses.yml")
     return TermData(
-        diagnoses=_parse_diagnoses(_read(medical / "diagnoses.yml"), "diagnoses.yml"),
+        diagnoses=diagnoses,
         injuries=_parse_injuries(_read(medical / "injuries.yml"), "injuries.yml"),
+        neoplasms=_parse_neoplasms(_read(medical / "neoplasms.yml"), "neoplasms.yml", diagnoses),
         hospitals=_parse_hospitals(_read(terms / "hospitals.yml"), "hospitals.yml"),
         treatment=_parse_treatment(_read(terms / "treatment.yml"), "treatment.yml"),
         causes=_parse_causes(_read(terms / "causes.yml"), "causes.yml"),
@@ -285,6 +314,7 @@ def all_dictionary_words(data_dir: Path = DATA_DIR) -> list[str]:
         words += kind_words
     for part in data.injuries.body_parts:
         words += [*part.words, *(injury.term for injury in part.injuries.values())]
+    words += [*data.neoplasms.morphologies, *data.neoplasms.sites]
     for hospital in data.hospitals:
         words += [*hospital.words, *hospital.shared_aliases, *hospital.landmarks]
     for status_words in data.treatment.statuses.values():

@@ -54,6 +54,11 @@ _MAX_NAME_LENGTH = 16
 _ANSWER_LEAD = re.compile(r"^(?:不对|嗯|呃|啊|哦|就是|就在|就|是在|是|在|去的|去了|去|送到|送的|送去|送进|转到|住在|"
                           r"那个|我们那边的|我们那的|我们|咱们|当地的|医院是|医院叫|叫)+")
 _ANSWER_TAIL = re.compile(r"(?:看的|看过|住的|住着|治的|那边|这边|那里|那儿|那个|这个|吧|呢|啊|呀|的|了)+$")
+# What a caller says around a diagnosis read off a report (医生说是…, 病理报告上写的是…, …吧).
+_DIAGNOSIS_LEAD = re.compile(r"^(?:不对|嗯|呃|啊|哦|就是|是|说是|医生说是?|大夫说是?|诊断是|诊断为|诊断写的是?|写的是?|"
+                             r"病理(?:报告|单子|结果)?(?:上)?(?:写的|写着|说)?是?|报告(?:上)?(?:写的|写着)?是?|"
+                             r"单子上(?:写的|写着)?是?|确诊(?:是|为|了)?|查出来是?|[:：])+")
+_DIAGNOSIS_TAIL = re.compile(r"(?:吧|呢|啊|呀|的|了|什么的)+$")
 # A visit still to come: 打算去, 想去, 明天送, 等会儿送去.
 _PLANNED_VISIT = re.compile(r"(?:打算|准备|想|要|得|明天|明儿|回头|过两天|等会儿?|待会儿?)再?(?:去|送|上|到)")
 _FACILITY_CHARS = re.compile(r"院|医|中心|诊所|卫生|人民|附属|保健")
@@ -93,7 +98,7 @@ class DiagnosisMatch:
     start: int
     end: int
     confidence: float
-    method: str  # exact | injury | fuzzy
+    method: str  # exact | injury | composed (site + morphology) | fuzzy
     stated: bool = False  # given as the doctor's verdict (医生说是…, 确诊…)
     unspecific: bool = False  # the kind of illness, not a diagnosis (中风)
 
@@ -230,7 +235,7 @@ class TermNormalizer:
         self._substrings: dict[str, list[tuple[str, list[Any]]]] = {}
         for kind, table in self._phrases.items():
             for phrase, payloads in table.items():
-                if len(phrase) >= 3 or kind in ("injury", "part"):
+                if len(phrase) >= 3 or kind in ("injury", "part", "site", "morph"):
                     self._substrings.setdefault(phrase, []).append((kind, payloads))
         self._substring_lengths = sorted({len(phrase) for phrase in self._substrings})
         self._diagnosis_fuzzy = PinyinFuzzyMatcher(
@@ -265,6 +270,10 @@ class TermNormalizer:
         for part in data.injuries.body_parts:
             for word in part.words:
                 add("part", word, part)
+        for word, diagnosis in data.neoplasms.sites.items():
+            add("site", word, diagnosis)
+        for word in data.neoplasms.morphologies:
+            add("morph", word, word)
         for hospital in data.hospitals:
             for word in hospital.words:
                 add("hosp", word, hospital)
@@ -296,10 +305,14 @@ class TermNormalizer:
         # A name-as-said ending in 医院 is a weak guess (怕金森医院确诊的): only registry hospitals block terms.
         hospital_spans = [(match.start, match.end) for match in hospitals if match.in_registry]
         mentions = [m for m in mentions if m.kind == "hosp" or not _overlaps_any(m, hospital_spans)]
-        trusted = [(m.start, m.end) for m in mentions if m.method in ("exact", "substring")]
+        # Tumour sites and morphology words only count composed: they block no slip (脑 in 脑更死).
+        components = ("site", "morph")
+        trusted = [(m.start, m.end) for m in mentions if m.method in ("exact", "substring")
+                   and m.kind not in components]
         # A body part blocks no slip of an injury kind, nor a long slip around it: jieba may cut 骨盆骨哲 as
         # 骨|盆骨|哲, and it is still 骨盆骨折 (but 顶到了肚子 is no 拉肚子).
-        not_parts = [(m.start, m.end) for m in mentions if m.method in ("exact", "substring") and m.kind != "part"]
+        not_parts = [(m.start, m.end) for m in mentions if m.method in ("exact", "substring")
+                     and m.kind not in ("part", *components)]
         mentions += [
             _Mention(hit.entry[0], hit.entry[1], hit.start, hit.end, "fuzzy", hit.score)
             for hit in self._diagnosis_fuzzy.search(clean, blocked=not_parts + hospital_spans)
@@ -375,6 +388,11 @@ class TermNormalizer:
             composed = self._compose(clean, kind_mention, parts)
             if composed is not None:
                 candidates.append((composed, 1))
+        sites = [m for m in mentions if m.kind == "site"]
+        for morph in (m for m in mentions if m.kind == "morph"):
+            composed = self._compose_neoplasm(clean, morph, sites)
+            if composed is not None:
+                candidates.append((composed, 1))
         kept = _longest_first(candidates)
         return [replace(match, stated=_stated(clean, match.start)) for match in kept
                 if not self._negated(clean, match.start) and not _mistaken(clean, match.start)
@@ -419,6 +437,24 @@ class TermNormalizer:
             confidence = _CONFIDENCE["injury" if kind in part.payload.injuries else "injury_fallback"]
         return DiagnosisMatch(injury.term, injury.icd10, "意外", False, clean[start:end], start, end, confidence,
                               "fuzzy" if kind_mention.method == "fuzzy" else "injury")
+
+    def _compose_neoplasm(self, clean: str, morph: _Mention, sites: list[_Mention]) -> DiagnosisMatch | None:
+        """The nearest site before a morphology word, no pause between (右肺上叶周围型腺癌 → 肺恶性肿瘤):
+        the site's neoplasm, said as the whole phrase."""
+        best = None
+        for site in sites:
+            gap = clean[site.end:morph.start]
+            if site.end > morph.start or len(gap) > self.data.neoplasms.max_gap or _PUNCTUATION & set(gap):
+                continue
+            key = (len(gap), -(site.end - site.start))
+            if best is None or key < best[0]:
+                best = (key, site)
+        if best is None:
+            return None
+        site = best[1]
+        diagnosis: Diagnosis = site.payload
+        return DiagnosisMatch(diagnosis.term, diagnosis.icd10, diagnosis.cause, diagnosis.critical,
+                              clean[site.start:morph.end], site.start, morph.end, _CONFIDENCE["injury"], "composed")
 
     def _bare_injuries(self, clean: str, mentions: list[_Mention],
                        diagnoses: list[DiagnosisMatch]) -> list[InjuryKindMatch]:
@@ -524,6 +560,23 @@ class TermNormalizer:
             if (2 <= len(name) <= _MAX_NAME_LENGTH and not re.search(r"\d", name)
                     and name not in _GENERIC_NAMES and not _QUALIFIER_ONLY.fullmatch(clause)):
                 return HospitalMatch(name, name, start, start + len(clause), _CONFIDENCE["unknown_hospital"], False)
+        return None
+
+    def diagnosis_from_answer(self, text: str) -> str | None:
+        """The diagnosis as said, when the bot asked for it and no term matched (左侧髋臼后壁骨折): the
+        answer's first clause that names no hospital, status or cause, without its lead-in (医生说是…).
+        Stored as said and flagged for the analyst to code, never given a category."""
+        clean, _offsets = clean_text(text)
+        matches = self.normalize(clean)
+        taken = [(m.start, m.end) for group in (matches.hospitals, matches.treatments) for m in group]
+        position = 0
+        for clause in re.split(r"[，。！？、；,.!?;\s]+", clean):
+            start, position = clean.find(clause, position), position + len(clause)
+            if not clause or any(a < start + len(clause) and start < b for a, b in taken):
+                continue
+            said = _DIAGNOSIS_TAIL.sub("", _DIAGNOSIS_LEAD.sub("", clause))
+            if 2 <= len(said) <= 30 and not _FACILITY_CHARS.search(said) and not re.fullmatch(r"[\d\W]+", said):
+                return said
         return None
 
     def _names_as_said(self, clean: str, taken: set[int],

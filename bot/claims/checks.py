@@ -52,7 +52,7 @@ def check_item(slot: str, value: str, detail: dict[str, Any], now: datetime) -> 
             "出险日期晚于来电日期" if future else "出险日期超过两年",
         )
     if slot == "diagnosis" and not detail.get("icd10"):
-        return CheckResult(False, "utter_hint_diagnosis", "诊断未在术语库中，需人工编码")
+        return CheckResult(False, "utter_hint_diagnosis", "诊断未匹配，需人工编码")
     if slot == "hospital" and not detail.get("in_registry", False):
         # Not a reason to re-ask: small hospitals are real too. The analyst checks it.
         return CheckResult(True, None, "医院不在医院名录中")

@@ -114,6 +114,12 @@ def _candidates(text: str, entities: list[dict[str, Any]], now: datetime, asked:
         if said is not None:
             cands["hospital"] = {"value": said.name, "confidence": said.confidence,
                                  "detail": {"in_registry": False, "said": said.said, "as_answered": True}}
+    if "diagnosis" in asked and "diagnosis" not in cands and not says_unknown(text):
+        # Asked for it and no term matched: kept as said, without a category. The check re-asks once with
+        # a hint; a second such answer is accepted and flagged for the analyst to code.
+        said = get_normalizer().diagnosis_from_answer(text)
+        if said is not None:
+            cands["diagnosis"] = {"value": said, "confidence": 0.3, "detail": {"said": said, "unmatched": True}}
     correcting_cause = phase == "confirming" and not cands and is_correction(text)  # 不对，是病，老年病
     if ("incident_cause" in asked or correcting_cause) and "incident_cause" not in cands:
         cause = "疾病" if says_any(text, "cause_answer_illness") else (

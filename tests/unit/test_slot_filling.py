@@ -192,3 +192,14 @@ def test_a_numbered_opening_keeps_the_date_after_the_id():
 def test_a_correction_names_the_cause():
     values = {"incident_cause": "意外", "diagnosis": "帕金森病"}
     assert fill("不对，病，老年病", values=values, phase="confirming")[0].updates == {"incident_cause": "疾病"}
+
+
+def test_a_diagnosis_no_term_matches_is_asked_once_more_then_kept_as_said():
+    """Precision over recall: never a wrong category; the analyst codes what the caller read out."""
+    result, state = fill("医生说是髂骨翼撕脱", asked=["diagnosis"])
+    assert result.updates == {} and state.pending_hint == "utter_hint_diagnosis"
+    result, state = fill("医生说是髂骨翼撕脱", asked=["diagnosis"], state=state)
+    assert result.updates == {"diagnosis": "髂骨翼撕脱"}
+    assert state.flags["diagnosis"] == "诊断未匹配，需人工编码"
+    assert "icd10" not in state.details["diagnosis"]["detail"]
+    assert fill("还没出结果呢", asked=["diagnosis"])[0].updates == {"diagnosis": UNKNOWN}

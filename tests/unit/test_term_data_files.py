@@ -250,3 +250,10 @@ def test_insurance_terms_map_each_synonym_once():
         for word in [entry["canonical"], *entry["synonyms"]]:
             owners[word].add(entry["canonical"])
     assert {word: names for word, names in owners.items() if len(names) > 1} == {}
+
+
+def test_every_tumour_site_names_a_malignant_neoplasm():
+    from nlu.term_data import load_term_data
+    table = load_term_data().neoplasms
+    assert {diagnosis.category[:1] for diagnosis in table.sites.values()} == {"C"}
+    assert "腺瘤" not in table.morphologies  # benign words make no cancer

@@ -229,3 +229,21 @@ def test_a_malformed_term_file_fails_loudly_naming_the_entry(tmp_path):
     (tmp_path / "terms" / "hospitals.yml").write_text("- {city: 上海, aliases: [瑞金]}\n", encoding="utf-8")
     with pytest.raises(TermDataError, match=r"hospitals.yml\[0\].*name"):
         load_term_data(tmp_path)
+
+
+@pytest.mark.parametrize(("text", "category", "said"), [
+    ("病理单子上写着：右肺上叶腺癌", "C34", "右肺上叶腺癌"),
+    ("左乳浸润性导管癌，二期", "C50", "左乳浸润性导管癌"),
+    ("病理报告是胃窦低分化腺癌", "C16", "胃窦低分化腺癌"),
+    ("左肺下叶鳞状细胞癌", "C34", "左肺下叶鳞状细胞癌"),
+    ("乙状结肠中分化腺癌", "C18", "乙状结肠中分化腺癌"),
+])
+def test_a_tumour_is_its_site_and_morphology(normalizer, text, category, said):
+    """The site gives the category (导管癌 is no 胆管癌, 腺癌 no 胰腺癌); the words stay as said."""
+    best = normalizer.normalize(text).best_diagnosis
+    assert (best.category, best.span_text, best.method) == (category, said, "composed")
+
+
+@pytest.mark.parametrize("text", ["我胃不舒服，没有癌", "肝上长了个东西，还不知道是不是癌", "胃口不好，人瘦了"])
+def test_no_tumour_without_a_site_and_a_morphology_together(normalizer, text):
+    assert all(match.method != "composed" for match in normalizer.normalize(text).diagnoses)
