@@ -18,7 +18,7 @@ from pathlib import Path
 import yaml
 
 from nlu.jieba_dict import is_common_word
-from nlu.relation_parser import role_reference_pattern
+from nlu.relation_parser import extract_relation, role_reference_pattern
 
 _DATA_FILE = Path(__file__).resolve().parent.parent / "data" / "terms" / "surnames.yml"
 _HANZI = "\u4e00-\u9fff"
@@ -332,6 +332,41 @@ def spelled_out_name(text: str, said: str | None = None) -> NameMatch | None:
     return None
 
 
+# "时间 的 时", "区 是 区域 的 区": a word holding a character, then that character: it describes it.
+_WORD_DESCRIBES_RE = re.compile(rf"([{_HANZI}]+)\s*的\s*([{_HANZI}]{{1,2}})(?![{_HANZI}])")
+# "提手旁 一个 石头 的 石": a character described by its parts, which names no character of its own.
+_PARTS_DESCRIPTION_RE = re.compile(r"旁|字头|偏旁|部首|底|框")
+
+
+def _described_characters(text: str) -> set[str]:
+    """Characters the caller describes by a word holding them (时间的时; 光荣的光荣 describes both)."""
+    return {char for word, chars in _WORD_DESCRIBES_RE.findall(text) if chars in word and len(word) >= 2
+            for char in chars}
+
+
+def _is_lead_in(word: str) -> bool:
+    """我母亲, 他叫, 出险人: words before the name that say whose it is."""
+    return word in _LEAD_INS or extract_relation(word) is not None
+
+
+def _spelled_name(first: str, rest: list[str], described: set[str], parts_described: bool) -> NameMatch | None:
+    """A name whose every character the caller then describes (额尔敦 额头的额 偶尔的尔 敦煌的敦, 鱼 海涛
+    鱼肉的鱼 …): a name even with a surname outside the list. A lone first character joins the next word."""
+    candidates = [first]
+    if len(first) == 1 and rest and 1 <= len(rest[0]) <= 2:
+        candidates.insert(0, first + rest[0])
+    lex = _lexicon()
+    for name in candidates:
+        if not 2 <= len(name) <= 4 or is_common_word(name) or name in lex.compound:
+            continue  # 诸葛 alone is the surname, not the name
+        if all(char in described for char in name):
+            return NameMatch(name, 0.85)
+        if name is not first and all(char in described for char in name[1:]) and parts_described:
+            return NameMatch(name, 0.8)  # 拓 永平 提手旁一个石头的石 …: the surname described by its parts
+    return None
+
+
+_LEAD_INS = frozenset({"出险人", "出险的", "病人", "患者", "被保险人", "被保人", "客户", "他的", "她的", "我的"})
 _SPOKEN_FILLERS = frozenset({"嗯", "呃", "啊", "哦", "喂", "额", "那个", "就是", "他", "她", "我", "他叫", "她叫", "我叫",
                              "叫", "是", "名字", "姓名"})
 _WORD_SPLIT_RE = re.compile(rf"[^{_HANZI}]+")
@@ -348,13 +383,27 @@ def name_from_recognizer_words(text: str) -> NameMatch | None:
         return None
     lex = _lexicon()
     words = [w for w in _WORD_SPLIT_RE.split(text) if w and w not in _SPOKEN_FILLERS]
+    while words and _is_lead_in(words[0]):
+        words = words[1:]  # 我 母亲 呃 贾淑贤 …: who the insured is, before the name
     if not words:
         return None
+    described = _described_characters(text)
+    singles = 0
+    while singles < min(len(words), 4) and len(words[singles]) == 1:
+        singles += 1
+    if singles >= 3:  # 欧 阳 志 明: the recognizer said every character as a word
+        words = ["".join(words[:singles]), *words[singles:]]
     first = words[0]
+    spelled = _spelled_name(first, words[1:], described, bool(_PARTS_DESCRIPTION_RE.search(text)))
+    if spelled is not None:
+        return spelled
     if first in lex.compound or first in lex.single:  # 宋 立新 / 上官 振华
         if len(words) < 2 or not 1 <= len(words[1]) <= 2:
             return None
         first += words[1]
+        if first[:2] in lex.compound and len(first) == 3 and len(words) > 2 and len(words[2]) == 1 \
+                and re.search(rf"{words[1]}\s+{words[2]}(?:\s|$)", text) and not _is_lead_in(words[2]):
+            first += words[2]  # 诸葛 金 生: a compound surname and its given name said character by character
     elif is_common_word(first) and len(words) > 1 and len(words[1]) == 1:
         first += words[1]  # 王国 庆 / 王子 涵: the recognizer cut a word (王国, 王子) out of the name
     surname = _surname_of(lex, first)

@@ -301,6 +301,8 @@ class TermNormalizer:
             return replace(match, start=offsets[match.start], end=offsets[match.end - 1] + 1)
 
         mentions = self._exact_mentions(clean)
+        # where the recognizer put a space: clean positions whose original character follows whitespace
+        spoken_breaks = {index for index, offset in enumerate(offsets) if offset > 0 and text[offset - 1].isspace()}
         hospitals = self._hospitals(clean, mentions)
         # A name-as-said ending in 医院 is a weak guess (怕金森医院确诊的): only registry hospitals block terms.
         hospital_spans = [(match.start, match.end) for match in hospitals if match.in_registry]
@@ -316,7 +318,7 @@ class TermNormalizer:
         mentions += [
             _Mention(hit.entry[0], hit.entry[1], hit.start, hit.end, "fuzzy", hit.score)
             for hit in self._diagnosis_fuzzy.search(clean, blocked=not_parts + hospital_spans)
-            if (hit.end - hit.start > 2 or _on_word_boundaries(clean, hit.start, hit.end))
+            if (hit.end - hit.start > 2 or _on_word_boundaries(clean, hit.start, hit.end, spoken_breaks))
             and (hit.entry[0] == "injury" or hit.end - hit.start >= 4 or not _overlaps_any(hit, trusted))
         ]
         diagnoses = self._diagnoses(clean, mentions)
@@ -668,10 +670,11 @@ def _plausible_hospital(clean: str, match: HospitalMatch) -> bool:
     return not before or before[-1] in _BEFORE_HOSPITAL or after.startswith(_AFTER_HOSPITAL)
 
 
-def _on_word_boundaries(clean: str, start: int, end: int) -> bool:
+def _on_word_boundaries(clean: str, start: int, end: int, spoken: set[int] = frozenset()) -> bool:
     """A two-character slip replaces a word (驻院 for 住院); a homophone that straddles two words is chance
-    (工地上干活 holds 上干, which sounds like 上感)."""
-    bounds = {0}
+    (工地上干活 holds 上干, which sounds like 上感). The recognizer's own word breaks (``spoken``: 门珍 开
+    了 药) count beside jieba's, which cuts a slip it does not know anywhere (门|珍开)."""
+    bounds = {0, len(clean)} | set(spoken)
     for word, _, word_end in jieba.tokenize(clean):
         bounds.add(word_end)
     return start in bounds and end in bounds

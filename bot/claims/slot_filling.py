@@ -85,7 +85,9 @@ def _candidates(text: str, entities: list[dict[str, Any]], now: datetime, asked:
     if "insured_name" in asked or correcting_name:
         # Recognizer output: the name is the first words, before the characters are described; this
         # reading beats a cue-based one that the descriptions can mislead (蒋国栋 … 那个 栋梁的栋).
-        spoken = next(filter(None, map(name_parser.name_from_recognizer_words, _clauses(raw_text))), None)
+        two_names = bool(_OWN_NAME_RE.match(text)) and text.count("叫") >= 2  # 我叫王建 我妈叫曹玉珍
+        spoken = None if two_names else next(
+            filter(None, map(name_parser.name_from_recognizer_words, _clauses(raw_text))), None)
         if spoken is not None and not _PRONOUNS.search(spoken.name):
             cands["insured_name"] = {"value": spoken.name, "confidence": spoken.confidence, "detail": {}}
         else:
@@ -106,6 +108,12 @@ def _candidates(text: str, entities: list[dict[str, Any]], now: datetime, asked:
             if rel is not None:
                 cands["reporter_relation"] = {"value": rel.relation, "confidence": rel.confidence, "detail": {}}
                 break
+    if "treatment_status" in asked and "treatment_status" not in cands and " " in raw_text.strip():
+        # The recognizer's word breaks tell a two-character slip from chance (门珍 开了药 is 门诊); the NLU
+        # saw the text without them.
+        status = get_normalizer().normalize(raw_text).treatment_status
+        if status:
+            cands["treatment_status"] = {"value": status, "confidence": 0.8, "detail": {"said": raw_text}}
     hospital_answer = "hospital" in asked or (phase == "confirming" and is_correction(text))
     if hospital_answer and "hospital" not in cands and not says_unknown(text) \
             and cands.get("treatment_status", {}).get("value") != NOT_SEEN:
