@@ -18,8 +18,8 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.mark.parametrize(
     ("name", "min_first_pass", "min_flow", "max_over_budget", "max_handoff"),
     [("dev.yml", 0.95, 0.85, 0, 0), ("dev_asr.yml", 0.90, 0.75, None, 0), ("holdout.yml", 0.95, 0.85, 0, 0),
-     ("dev2.yml", 0.95, 0.75, 20, 8), ("dev2_asr.yml", 0.86, 0.62, None, None),
-     ("outsider_holdout.yml", 0.94, 0.70, 8, 5)],
+     ("dev2.yml", 0.97, 0.90, 3, 2), ("dev2_asr.yml", 0.94, 0.80, 14, 9),
+     ("outsider_holdout.yml", 0.95, 0.75, 7, 3)],
 )
 def test_scenario_set_meets_targets(stack, results_dir: Path, name: str, min_first_pass: float, min_flow: float,
                                     max_over_budget: int | None, max_handoff: int | None):
