@@ -391,7 +391,7 @@ def name_from_recognizer_words(text: str) -> NameMatch | None:
     singles = 0
     while singles < min(len(words), 4) and len(words[singles]) == 1:
         singles += 1
-    if singles >= 3:  # 欧 阳 志 明: the recognizer said every character as a word
+    if singles >= 3 and words[0] + words[1] in lex.compound:  # 欧 阳 志 明: every character as a word
         words = ["".join(words[:singles]), *words[singles:]]
     first = words[0]
     spelled = _spelled_name(first, words[1:], described, bool(_PARTS_DESCRIPTION_RE.search(text)))

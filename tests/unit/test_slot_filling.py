@@ -209,7 +209,7 @@ def test_recognizer_words_spell_names_outside_the_surname_list_and_slips():
     cases = {"他 叫 额尔敦 额头 的 额 偶尔 的 尔 敦煌 的 敦": "额尔敦", "鱼 海涛 鱼肉 的 鱼 大海 的 海 波涛 的 涛": "鱼海涛",
              "欧 阳 呃 志 明 欧阳 是 复姓 志气 的 志 明天 的 明": "欧阳志明", "我 母亲 呃 贾淑贤 西贝 贾 淑女 的 淑": "贾淑贤",
              "嗯 拓 永平 提手旁 一个 石头 的 石 永远 的 永 平安 的 平": "拓永平", "母 光荣 母亲 的 母 光荣 的 光荣": "母光荣",
-             "被保险人 诸葛 金 生": "诸葛金生"}
+             "被保险人 诸葛 金 生": "诸葛金生", "王 芳 是 我 妈": "王芳"}
     for text, name in cases.items():
         assert fill(text, asked=["insured_name"])[0].updates.get("insured_name") == name, text
     assert fill("看 的 门珍 开 了 点药", asked=["treatment_status"])[0].updates == {"treatment_status": "门诊"}
