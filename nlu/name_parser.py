@@ -353,8 +353,8 @@ def _spelled_name(first: str, rest: list[str], described: set[str], parts_descri
     """A name whose every character the caller then describes (额尔敦 额头的额 偶尔的尔 敦煌的敦, 鱼 海涛
     鱼肉的鱼 …): a name even with a surname outside the list. A lone first character joins the next word."""
     candidates = [first]
-    if len(first) == 1 and rest and 1 <= len(rest[0]) <= 2:
-        candidates.insert(0, first + rest[0])
+    if rest and (len(first) == 1 and 1 <= len(rest[0]) <= 2 or len(rest[0]) == 1 and rest[0] in described):
+        candidates.insert(0, first + rest[0])  # 鱼 海涛 / 梁国 强 … 强壮的强
     lex = _lexicon()
     for name in candidates:
         if not 2 <= len(name) <= 4 or is_common_word(name) or name in lex.compound:
@@ -364,6 +364,11 @@ def _spelled_name(first: str, rest: list[str], described: set[str], parts_descri
         if name is not first and all(char in described for char in name[1:]) and parts_described:
             return NameMatch(name, 0.8)  # 拓 永平 提手旁一个石头的石 …: the surname described by its parts
     return None
+
+
+def _said_together(text: str, words: list[str]) -> bool:
+    """The words follow one another with only the recognizer's spaces between them."""
+    return bool(re.search(rf"(?<![{_HANZI}])" + r"\s+".join(map(re.escape, words)) + rf"(?![{_HANZI}])", text))
 
 
 _LEAD_INS = frozenset({"出险人", "出险的", "病人", "患者", "被保险人", "被保人", "客户", "他的", "她的", "我的"})
@@ -393,6 +398,8 @@ def name_from_recognizer_words(text: str) -> NameMatch | None:
         singles += 1
     if singles >= 3 and words[0] + words[1] in lex.compound:  # 欧 阳 志 明: every character as a word
         words = ["".join(words[:singles]), *words[singles:]]
+    elif singles >= 3 and words[0] in lex.single and _said_together(text, words[:3]):
+        words = ["".join(words[:3]), *words[3:]]  # 叶 婉 清 就是 …: three characters said one by one
     first = words[0]
     spelled = _spelled_name(first, words[1:], described, bool(_PARTS_DESCRIPTION_RE.search(text)))
     if spelled is not None:
@@ -406,6 +413,9 @@ def name_from_recognizer_words(text: str) -> NameMatch | None:
             first += words[2]  # 诸葛 金 生: a compound surname and its given name said character by character
     elif is_common_word(first) and len(words) > 1 and len(words[1]) == 1:
         first += words[1]  # 王国 庆 / 王子 涵: the recognizer cut a word (王国, 王子) out of the name
+    elif len(first) == 2 and len(words) > 1 and len(words[1]) == 1 and words[1] in described \
+            and _said_together(text, words[:2]):
+        first += words[1]  # 梁国 强 … 强壮的强: the described character belongs to the name
     surname = _surname_of(lex, first)
     if surname is None or not _is_name(lex, first) or len(first) - len(surname) not in (1, 2):
         return None

@@ -75,7 +75,7 @@ def _lexicon() -> _Lexicon:
         as_insured=as_insured,
         as_caller=as_caller,
         caller_role_re=re.compile(
-            rf"我们?(?:就|只)?是(?:(?:{third})的?|[{_HANZI}]{{2,4}}?的)?(?P<role>{role})"
+            rf"我们?(?:就|只)?是(?:(?:{third})(?:的|个)?|[{_HANZI}]{{2,4}}?的)?(?P<role>{role})"
         ),
         their_role_re=re.compile(rf"是(?:{third})的?(?P<role>{role})"),
         possessive_re=re.compile(rf"(?:{poss})(?P<role>{role})"),

@@ -244,7 +244,7 @@ class TermNormalizer:
             + [(word, ("injury", kind)) for kind, words in self.data.injuries.kinds.items() for word in words]
             # Treatment words slip too (驻院 → 住院, 初院 → 出院); they share the same pinyin index.
             + [(word, ("treat", status)) for status, words in self.data.treatment.statuses.items()
-               for word in words if len(word) == 2],  # longer ones are specific enough to be said right
+               for word in words if len(word) == 2 or len(word) >= 5],  # 没强救过来 for 没抢救过来
             is_common_word=jieba_dict.is_common_word,
         )
         self._hospital_fuzzy = PinyinFuzzyMatcher(
@@ -313,13 +313,18 @@ class TermNormalizer:
                    and m.kind not in components]
         # A body part blocks no slip of an injury kind, nor a long slip around it: jieba may cut 骨盆骨哲 as
         # 骨|盆骨|哲, and it is still 骨盆骨折 (but 顶到了肚子 is no 拉肚子).
-        not_parts = [(m.start, m.end) for m in mentions if m.method in ("exact", "substring")
-                     and m.kind not in ("part", *components)]
+        blocking = [m for m in mentions if m.method in ("exact", "substring") and m.kind not in ("part", *components)]
+        # A short keyword (骨折, 中毒, 出血) inside a slip of a longer diagnosis (肋股骨折, 一氧化炭中毒,
+        # 珠网膜下腔出血) does not block it; the slip must hold the keyword whole.
+        keywords = [(m.start, m.end) for m in blocking if m.kind in ("injury", "cause", "treat") and m.end - m.start <= 2]
+        not_parts = [(m.start, m.end) for m in blocking if (m.start, m.end) not in keywords]
         mentions += [
             _Mention(hit.entry[0], hit.entry[1], hit.start, hit.end, "fuzzy", hit.score)
             for hit in self._diagnosis_fuzzy.search(clean, blocked=not_parts + hospital_spans)
             if (hit.end - hit.start > 2 or _on_word_boundaries(clean, hit.start, hit.end, spoken_breaks))
             and (hit.entry[0] == "injury" or hit.end - hit.start >= 4 or not _overlaps_any(hit, trusted))
+            and all(hit.entry[0] == "diag" and hit.end - hit.start >= 4 and hit.start <= a and b <= hit.end
+                    for a, b in keywords if a < hit.end and hit.start < b)
         ]
         diagnoses = self._diagnoses(clean, mentions)
         diagnosis_spans = [(d.start, d.end) for d in diagnoses]

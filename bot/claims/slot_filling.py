@@ -85,9 +85,13 @@ def _candidates(text: str, entities: list[dict[str, Any]], now: datetime, asked:
     if "insured_name" in asked or correcting_name:
         # Recognizer output: the name is the first words, before the characters are described; this
         # reading beats a cue-based one that the descriptions can mislead (蒋国栋 … 那个 栋梁的栋).
-        two_names = bool(_OWN_NAME_RE.match(text)) and text.count("叫") >= 2  # 我叫王建 我妈叫曹玉珍
-        spoken = None if two_names else next(
-            filter(None, map(name_parser.name_from_recognizer_words, _clauses(raw_text))), None)
+        if re.search(r"我\s*叫", raw_text) and raw_text.count("叫") >= 2:
+            # 我 叫 马军 出事 的 是 我 同事 叫 包俊峰 …: the caller's own name first, the insured's after
+            after = raw_text[raw_text.rindex("叫") + 1:]
+            spoken = name_parser.name_from_recognizer_words(after) or name_parser.extract_name(
+                after.replace(" ", ""), expecting=True)
+        else:
+            spoken = next(filter(None, map(name_parser.name_from_recognizer_words, _clauses(raw_text))), None)
         if spoken is not None and not _PRONOUNS.search(spoken.name):
             cands["insured_name"] = {"value": spoken.name, "confidence": spoken.confidence, "detail": {}}
         else:

@@ -209,7 +209,11 @@ def test_recognizer_words_spell_names_outside_the_surname_list_and_slips():
     cases = {"他 叫 额尔敦 额头 的 额 偶尔 的 尔 敦煌 的 敦": "额尔敦", "鱼 海涛 鱼肉 的 鱼 大海 的 海 波涛 的 涛": "鱼海涛",
              "欧 阳 呃 志 明 欧阳 是 复姓 志气 的 志 明天 的 明": "欧阳志明", "我 母亲 呃 贾淑贤 西贝 贾 淑女 的 淑": "贾淑贤",
              "嗯 拓 永平 提手旁 一个 石头 的 石 永远 的 永 平安 的 平": "拓永平", "母 光荣 母亲 的 母 光荣 的 光荣": "母光荣",
-             "被保险人 诸葛 金 生": "诸葛金生", "王 芳 是 我 妈": "王芳"}
+             "被保险人 诸葛 金 生": "诸葛金生", "王 芳 是 我 妈": "王芳", "梁国 强 栋梁 的 梁 国家 的 国 强壮 的 强": "梁国强",
+             "叶 婉 清 就是 叶子 的 叶 清水 的 清": "叶婉清", "我 叫 王建 我 妈 叫 曹玉珍": "曹玉珍",
+             "嗯 我 叫 马军 出事 的 是 我 同事 叫 包俊峰 包子 的 包": "包俊峰"}
     for text, name in cases.items():
         assert fill(text, asked=["insured_name"])[0].updates.get("insured_name") == name, text
     assert fill("看 的 门珍 开 了 点药", asked=["treatment_status"])[0].updates == {"treatment_status": "门诊"}
+    assert fill("嗯 人 没强 救过来 走 了", asked=["treatment_status"])[0].updates == {"treatment_status": "身故"}
+    assert fill("我 是 他 个 仔 儿子", asked=["reporter_relation"])[0].updates == {"reporter_relation": "子女"}

@@ -247,3 +247,9 @@ def test_a_tumour_is_its_site_and_morphology(normalizer, text, category, said):
 @pytest.mark.parametrize("text", ["我胃不舒服，没有癌", "肝上长了个东西，还不知道是不是癌", "胃口不好，人瘦了"])
 def test_no_tumour_without_a_site_and_a_morphology_together(normalizer, text):
     assert all(match.method != "composed" for match in normalizer.normalize(text).diagnoses)
+
+
+@pytest.mark.parametrize(("text", "category"), [("一 氧化 炭 中毒", "T58"), ("拍片子说右边第六第七根肋股骨折", "S22"),
+                                                ("自发性珠网膜下腔出血", "I60")])
+def test_a_keyword_inside_a_slip_of_a_longer_diagnosis_does_not_block_it(normalizer, text, category):
+    assert normalizer.normalize(text).best_diagnosis.category == category
