@@ -61,6 +61,12 @@ def ensure_loaded(data_dir: Path = DATA_DIR) -> None:
         _loaded.add(data_dir)
 
 
+def is_known_word(text: str) -> bool:
+    """True when any dictionary jieba loaded, ours included, has ``text`` (医生, 湘雅): not a rare name."""
+    jieba.dt.check_initialized()
+    return (jieba.dt.FREQ.get(text) or 0) > 0
+
+
 def is_common_word(text: str) -> bool:
     """True when jieba's dictionary knows ``text`` as an ordinary word (通风, 飞燕), not a term.
 

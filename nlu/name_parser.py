@@ -17,7 +17,7 @@ from pathlib import Path
 
 import yaml
 
-from nlu.jieba_dict import is_common_word
+from nlu.jieba_dict import is_common_word, is_known_word
 from nlu.relation_parser import extract_relation, role_reference_pattern
 
 _DATA_FILE = Path(__file__).resolve().parent.parent / "data" / "terms" / "surnames.yml"
@@ -353,7 +353,8 @@ def _spelled_name(first: str, rest: list[str], described: set[str], parts_descri
     """A name whose every character the caller then describes (额尔敦 额头的额 偶尔的尔 敦煌的敦, 鱼 海涛
     鱼肉的鱼 …): a name even with a surname outside the list. A lone first character joins the next word."""
     candidates = [first]
-    if rest and (len(first) == 1 and 1 <= len(rest[0]) <= 2 or len(rest[0]) == 1 and rest[0] in described):
+    if rest and (len(first) == 1 and 1 <= len(rest[0]) <= 2
+                 or len(first) == 2 and len(rest[0]) == 1 and rest[0] in described):
         candidates.insert(0, first + rest[0])  # 鱼 海涛 / 梁国 强 … 强壮的强
     lex = _lexicon()
     for name in candidates:
@@ -366,11 +367,22 @@ def _spelled_name(first: str, rest: list[str], described: set[str], parts_descri
     return None
 
 
+def word_after_name_cue(text: str) -> NameMatch | None:
+    """The first recognizer word after 叫, as a name even with a surname outside the list (应金娣): the
+    cue says a name follows. Not an ordinary word (叫 医生)."""
+    words = [w for w in _WORD_SPLIT_RE.split(text) if w and w not in _SPOKEN_FILLERS]
+    if words and 2 <= len(words[0]) <= 4 and not is_known_word(words[0]) and not _is_lead_in(words[0]):
+        return NameMatch(words[0], 0.7)
+    return None
+
+
 def _said_together(text: str, words: list[str]) -> bool:
     """The words follow one another with only the recognizer's spaces between them."""
     return bool(re.search(rf"(?<![{_HANZI}])" + r"\s+".join(map(re.escape, words)) + rf"(?![{_HANZI}])", text))
 
 
+# One-character words that stand on their own after a name (王强 对, 李梅 女): never its last character.
+_STANDALONE = frozenset("对是的了吧呢啊嘛哈呀哦男女他她我你那这就在也和跟还又都")
 _LEAD_INS = frozenset({"出险人", "出险的", "病人", "患者", "被保险人", "被保人", "客户", "他的", "她的", "我的"})
 _SPOKEN_FILLERS = frozenset({"嗯", "呃", "啊", "哦", "喂", "额", "那个", "就是", "他", "她", "我", "他叫", "她叫", "我叫",
                              "叫", "是", "名字", "姓名"})
@@ -413,9 +425,10 @@ def name_from_recognizer_words(text: str) -> NameMatch | None:
             first += words[2]  # 诸葛 金 生: a compound surname and its given name said character by character
     elif is_common_word(first) and len(words) > 1 and len(words[1]) == 1:
         first += words[1]  # 王国 庆 / 王子 涵: the recognizer cut a word (王国, 王子) out of the name
-    elif len(first) == 2 and len(words) > 1 and len(words[1]) == 1 and words[1] in described \
-            and _said_together(text, words[:2]):
-        first += words[1]  # 梁国 强 … 强壮的强: the described character belongs to the name
+    elif len(first) == 2 and len(words) > 1 and len(words[1]) == 1 and words[1] not in _STANDALONE \
+            and not (len(words) > 2 and _PARTS_DESCRIPTION_RE.match(words[2])) \
+            and _said_together(text, words[:2]) and _surname_of(lex, first + words[1]) is not None:
+        first += words[1]  # 赵雨 萱 / 黎子 豪: the recognizer split a three-character name after two
     surname = _surname_of(lex, first)
     if surname is None or not _is_name(lex, first) or len(first) - len(surname) not in (1, 2):
         return None

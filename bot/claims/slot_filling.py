@@ -85,11 +85,11 @@ def _candidates(text: str, entities: list[dict[str, Any]], now: datetime, asked:
     if "insured_name" in asked or correcting_name:
         # Recognizer output: the name is the first words, before the characters are described; this
         # reading beats a cue-based one that the descriptions can mislead (蒋国栋 … 那个 栋梁的栋).
-        if re.search(r"我\s*叫", raw_text) and raw_text.count("叫") >= 2:
-            # 我 叫 马军 出事 的 是 我 同事 叫 包俊峰 …: the caller's own name first, the insured's after
-            after = raw_text[raw_text.rindex("叫") + 1:]
-            spoken = name_parser.name_from_recognizer_words(after) or name_parser.extract_name(
-                after.replace(" ", ""), expecting=True)
+        after = _after_their_name_cue(raw_text) if " " in raw_text.strip() else None
+        if after is not None:
+            spoken = (name_parser.name_from_recognizer_words(after)
+                      or name_parser.extract_name(after.replace(" ", ""), expecting=True)
+                      or name_parser.word_after_name_cue(after))
         else:
             spoken = next(filter(None, map(name_parser.name_from_recognizer_words, _clauses(raw_text))), None)
         if spoken is not None and not _PRONOUNS.search(spoken.name):
@@ -161,6 +161,16 @@ _GENERIC_HOSPITAL_RE = re.compile(r"(?:俺们|我们|咱们|咱|俺|当地|本�
 _VAGUE_DATE = 0.6  # below this a date phrase only says roughly when (前阵子 0.2, 上个月底 0.5)
 _DESCRIPTION_TAIL_RE = re.compile(r"的[\u4e00-\u9fff]{1,2}$")
 _OWN_NAME_RE = re.compile(r"^(?:不对)?(?:我叫|我是|我姓|本人叫|俺叫|俺是|我名字叫)")
+
+
+def _after_their_name_cue(raw_text: str) -> str | None:
+    """Recognizer words after a 叫 that is not the caller's own (我 叫 马军 … 我 同事 叫 包俊峰 / 她 叫 向 桂珍
+    … 我 叫 何勇): where the insured's name starts."""
+    for match in re.finditer("叫", raw_text):
+        before = raw_text[:match.start()].rstrip()
+        if before and before[-1] not in "我俺":
+            return re.split(r"[我俺]\s*叫", raw_text[match.end():])[0]
+    return None
 
 
 def _insured_name_said(raw_text: str) -> name_parser.NameMatch | None:

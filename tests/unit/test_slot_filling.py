@@ -211,9 +211,13 @@ def test_recognizer_words_spell_names_outside_the_surname_list_and_slips():
              "嗯 拓 永平 提手旁 一个 石头 的 石 永远 的 永 平安 的 平": "拓永平", "母 光荣 母亲 的 母 光荣 的 光荣": "母光荣",
              "被保险人 诸葛 金 生": "诸葛金生", "王 芳 是 我 妈": "王芳", "梁国 强 栋梁 的 梁 国家 的 国 强壮 的 强": "梁国强",
              "叶 婉 清 就是 叶子 的 叶 清水 的 清": "叶婉清", "我 叫 王建 我 妈 叫 曹玉珍": "曹玉珍",
-             "嗯 我 叫 马军 出事 的 是 我 同事 叫 包俊峰 包子 的 包": "包俊峰"}
+             "嗯 我 叫 马军 出事 的 是 我 同事 叫 包俊峰 包子 的 包": "包俊峰",
+             "她 叫 向 桂珍 方向 的 向 桂花 的 桂 我 是 她 女婿 我 叫 何勇": "向桂珍",
+             "我 婆婆 叫 应金娣 应该 的 应 金子 的 金 我 叫 陈燕": "应金娣", "赵雨 萱 下雨 的 雨": "赵雨萱", "黎子 豪": "黎子豪",
+             "王强 对": "王强"}
     for text, name in cases.items():
         assert fill(text, asked=["insured_name"])[0].updates.get("insured_name") == name, text
     assert fill("看 的 门珍 开 了 点药", asked=["treatment_status"])[0].updates == {"treatment_status": "门诊"}
     assert fill("嗯 人 没强 救过来 走 了", asked=["treatment_status"])[0].updates == {"treatment_status": "身故"}
+    assert fill("他 叫 医生 来 了", asked=["insured_name"])[0].updates == {}
     assert fill("我 是 他 个 仔 儿子", asked=["reporter_relation"])[0].updates == {"reporter_relation": "子女"}
