@@ -20,3 +20,10 @@ def cue_words() -> dict[str, tuple[str, ...]]:
 def says_any(text: str, kind: str) -> bool:
     """Whether `text` contains a cue of this kind (unknown, correction_cues, report_cues, human_cues...)."""
     return any(word in text for word in cue_words()[kind])
+
+
+def asks_for_person(text: str) -> bool:
+    """A word for a person (转人工, 真人), not inside a medical word that holds one (人工股骨头)."""
+    for word in cue_words()["not_human_words"]:
+        text = text.replace(word, "，")
+    return says_any(text, "human_cues")

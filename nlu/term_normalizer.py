@@ -612,8 +612,8 @@ class TermNormalizer:
                     if prefix.startswith(filler) and len(prefix) > len(filler):
                         prefix, start, stripped = prefix[len(filler):], start + len(filler), True
                         break
-            if not prefix or prefix in _GENERIC_NAMES or prefix in _NAME_FILLERS:
-                continue
+            if not prefix or prefix in _GENERIC_NAMES or prefix in _NAME_FILLERS or prefix.endswith("上"):
+                continue  # …才上医院: going to hospital (上医院), not a hospital's name
             names.append((clean[start:end], start, end))
         return names
 

@@ -3,7 +3,8 @@
 - Empty, garbage or oversized input is classified `nlu_fallback` with certainty: the dialogue must
   re-prompt and store nothing, whatever the classifier made of it.
 - `request_human` ends the report, so it stands only when the caller said a word for a person
-  (data/terms/answers.yml `human_cues`); otherwise the next-ranked intent is taken.
+  (data/terms/answers.yml `human_cues`, not inside a medical word such as 人工股骨头); otherwise the
+  next-ranked intent is taken.
 """
 
 from __future__ import annotations
@@ -17,16 +18,12 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from nlu.answer_cues import says_any
+from nlu.answer_cues import asks_for_person
 from nlu.components.asr_text_normalizer import INPUT_QUALITY
 from nlu.text_normalizer import assess_input
 
 FALLBACK = "nlu_fallback"
 HUMAN = "request_human"
-
-
-def _asks_for_person(text: str) -> bool:
-    return says_any(text, "human_cues")
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
@@ -43,7 +40,7 @@ class InputGuard(GraphComponent):
                 continue
             quality = message.get(INPUT_QUALITY) or assess_input(text).kind
             intent = message.get(INTENT) or {}
-            if quality == "ok" and intent.get("name") == HUMAN and not _asks_for_person(text):
+            if quality == "ok" and intent.get("name") == HUMAN and not asks_for_person(text):
                 ranking = [r for r in message.get(INTENT_RANKING_KEY, []) if r.get("name") != HUMAN]
                 if ranking:
                     message.set(INTENT, ranking[0], add_to_output=True)
