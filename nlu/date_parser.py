@@ -28,7 +28,7 @@ _CORRECTION_CUE_RE = re.compile(r"不对|不是|说错|记错|应该是|哦不|�
 # "今天打电话是因为……": a date that tells when the caller rings, not when the incident happened.
 _ABOUT_THE_CALL_RE = re.compile(r"(?:是|就)?(?:来|给你们)?(?:打(?:这个|的)?电话|报案|报个案|来电|联系你们)")
 # 昨天出院了: when the stay ended, never when it happened.
-_DISCHARGE_RE = re.compile(r"(?:就|已经|刚|才|刚刚)?(?:办了?|办的)?(?:出院|出的院)")
+_DISCHARGE_RE = re.compile(r"(?:就|已经|刚|才|刚刚)?(?:办了?|办的)?(?:出院|出的院|初院|除院)")  # 初院: the same sound
 
 _REL_DAYS = {
     "大前天": -3, "大前儿": -3, "前天": -2, "前儿个": -2, "前个儿": -2, "前儿": -2, "前日": -2,

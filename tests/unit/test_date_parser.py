@@ -222,3 +222,4 @@ def test_the_day_the_stay_ended_is_not_the_incident_day() -> None:
     assert resolved("昨儿出院了") is None
     assert resolved("这礼拜二住院做的手术，昨天已经出院了") == date(2026, 3, 10)
     assert resolved("前几天出院了，四月那会儿不是") is None
+    assert resolved("不对，昨儿 初院 了") is None  # the recognizer's 初院 for 出院
