@@ -134,6 +134,17 @@ def _cmd_eval_claims(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_eval_terms(args: argparse.Namespace) -> int:
+    from bot.eval.terms_eval import evaluate
+
+    report = evaluate(Path(args.file))
+    out = Path(args.json)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
+    print(json.dumps({k: v for k, v in report.items() if k not in ("failures", "per_category")}, ensure_ascii=False))
+    return 0
+
+
 def _cmd_bench_nlu(args: argparse.Namespace) -> int:
     from bot.bench.nlu_bench import run
 
@@ -175,6 +186,10 @@ def build_parser() -> argparse.ArgumentParser:
     ec.add_argument("--json", required=True, help="where to write the report")
     ec.add_argument("--concurrency", type=int, default=4)
     ec.set_defaults(func=_cmd_eval_claims)
+    et = esub.add_parser("terms", help="diagnosis strings → ICD-10 category (terms contract)")
+    et.add_argument("file", help="TSV with a header naming the columns text and category")
+    et.add_argument("--json", required=True, help="where to write the report")
+    et.set_defaults(func=_cmd_eval_terms)
 
     b = sub.add_parser("bench", help="benchmarks (print percentiles)")
     bsub = b.add_subparsers(dest="what", required=True)

@@ -17,6 +17,7 @@ class Settings:
     host: str
     models_dir: Path
     var_dir: Path
+    shared_dir: Path  # the fixed contracts and reference data beside the repository (../shared)
 
     @property
     def rasa_url(self) -> str:
@@ -40,4 +41,5 @@ def load_settings() -> Settings:
         host=env.get("CLAIMBOT_HOST", "127.0.0.1"),
         models_dir=Path(env.get("CLAIMBOT_MODELS_DIR", REPO_ROOT / "models")),
         var_dir=Path(env.get("CLAIMBOT_VAR_DIR", REPO_ROOT / "var")),
+        shared_dir=Path(env.get("CLAIMBOT_SHARED_DIR", REPO_ROOT.parent / "shared")),
     )

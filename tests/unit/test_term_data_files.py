@@ -69,8 +69,11 @@ def _phrase_index(diagnoses: list[dict]) -> dict[str, set[str]]:
 
 
 def test_every_contract_category_is_covered(diagnoses):
+    from bot.eval.terms_eval import contract_categories
+
     codes = {entry["icd10"] for entry in diagnoses}
     assert CONTRACT_CODES - codes == set()
+    assert contract_categories() == CONTRACT_CODES  # the list `eval terms` reports apart
 
 
 def test_diagnosis_entries_have_the_schema(diagnoses):
