@@ -72,6 +72,8 @@ class NeoplasmTable:
     morphologies: tuple[str, ...]
     sites: dict[str, Diagnosis]  # site word (右肺, 胃窦) → the malignant neoplasm of diagnoses.yml
     max_gap: int
+    not_sites: tuple[str, ...] = ()  # words holding a site word that name something else (乳头状, 肾上腺)
+    blockers: tuple[str, ...] = ()   # secondary, in situ, borderline: no composition (继发, 原位)
 
 
 @dataclass(frozen=True)
@@ -193,7 +195,9 @@ def _parse_neoplasms(raw: Any, source: str, diagnoses: tuple[Diagnosis, ...]) ->
     morphologies = _words(raw.get("morphologies"), f"{source}.morphologies")
     if not morphologies or not sites:
         raise TermDataError(f"{source}: morphologies and sites are required")
-    return NeoplasmTable(morphologies, sites, int(raw.get("max_gap") or 8))
+    return NeoplasmTable(morphologies, sites, int(raw.get("max_gap") or 8),
+                         _words(raw.get("not_sites"), f"{source}.not_sites"),
+                         _words(raw.get("blockers"), f"{source}.blockers"))
 
 
 def _parse_injuries(raw: Any, source: str) -> InjuryTable:

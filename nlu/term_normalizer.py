@@ -448,10 +448,17 @@ class TermNormalizer:
     def _compose_neoplasm(self, clean: str, morph: _Mention, sites: list[_Mention]) -> DiagnosisMatch | None:
         """The nearest site before a morphology word, no pause between (右肺上叶周围型腺癌 → 肺恶性肿瘤):
         the site's neoplasm, said as the whole phrase."""
+        table = self.data.neoplasms
+        context = clean[max(0, morph.start - table.max_gap - 4):morph.end + 2]
+        if any(word in context for word in table.blockers):
+            return None
+        hidden = [(match.start(), match.start() + len(word)) for word in table.not_sites
+                  for match in re.finditer(re.escape(word), clean)]
         best = None
         for site in sites:
             gap = clean[site.end:morph.start]
-            if site.end > morph.start or len(gap) > self.data.neoplasms.max_gap or _PUNCTUATION & set(gap):
+            if site.end > morph.start or len(gap) > table.max_gap or _PUNCTUATION & set(gap) \
+                    or _overlaps_any(site, hidden):
                 continue
             key = (len(gap), -(site.end - site.start))
             if best is None or key < best[0]:

@@ -244,6 +244,18 @@ def test_a_tumour_is_its_site_and_morphology(normalizer, text, category, said):
     assert (best.category, best.span_text, best.method) == (category, said, "composed")
 
 
+@pytest.mark.parametrize(("text", "category"), [("膀胱低级别非浸润性乳头状尿路上皮癌", "C67"),
+                                                ("右卵巢中分化子宫内膜样腺癌", "C56"), ("结肠肝曲癌", "C18")])
+def test_a_word_that_holds_a_site_word_is_no_site(normalizer, text, category):
+    """乳头状 holds 乳, 子宫内膜样 is a morphology, 肝曲 is part of the colon."""
+    assert normalizer.normalize(text).best_diagnosis.category == category
+
+
+@pytest.mark.parametrize("text", ["双肺转移性癌", "右肺继发恶性肿瘤", "宫颈原位鳞状细胞癌", "卵巢交界癌"])
+def test_secondary_in_situ_or_borderline_tumours_get_no_site_category(normalizer, text):
+    assert all(match.method != "composed" for match in normalizer.normalize(text).diagnoses)
+
+
 @pytest.mark.parametrize("text", ["我胃不舒服，没有癌", "肝上长了个东西，还不知道是不是癌", "胃口不好，人瘦了"])
 def test_no_tumour_without_a_site_and_a_morphology_together(normalizer, text):
     assert all(match.method != "composed" for match in normalizer.normalize(text).diagnoses)

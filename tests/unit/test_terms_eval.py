@@ -37,6 +37,6 @@ def test_the_clinical_benchmark_does_not_lose_ground():
     report = evaluate(BENCHMARK)
     assert report["items"] == 3550
     summary = {k: report[k] for k in ("accuracy", "precision", "answered_rate", "contract_categories")}
-    assert report["accuracy"] >= 0.17, summary
-    assert report["precision"] >= 0.63, summary
+    assert report["accuracy"] >= 0.175, summary
+    assert report["precision"] >= 0.65, summary
     assert report["contract_categories"]["accuracy"] >= 0.62, summary
