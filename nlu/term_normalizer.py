@@ -321,7 +321,7 @@ class TermNormalizer:
         mentions += [
             _Mention(hit.entry[0], hit.entry[1], hit.start, hit.end, "fuzzy", hit.score)
             for hit in self._diagnosis_fuzzy.search(clean, blocked=not_parts + hospital_spans)
-            if (hit.end - hit.start > 2 or _on_word_boundaries(clean, hit.start, hit.end, spoken_breaks))
+            if (hit.end - hit.start > 3 or _on_word_boundaries(clean, hit.start, hit.end, spoken_breaks))
             and (hit.entry[0] == "injury" or hit.end - hit.start >= 4 or not _overlaps_any(hit, trusted))
             and all(hit.entry[0] == "diag" and hit.end - hit.start >= 4 and hit.start <= a and b <= hit.end
                     for a, b in keywords if a < hit.end and hit.start < b)
@@ -683,8 +683,8 @@ def _plausible_hospital(clean: str, match: HospitalMatch) -> bool:
 
 
 def _on_word_boundaries(clean: str, start: int, end: int, spoken: set[int] = frozenset()) -> bool:
-    """A two-character slip replaces a word (驻院 for 住院); a homophone that straddles two words is chance
-    (工地上干活 holds 上干, which sounds like 上感). The recognizer's own word breaks (``spoken``: 门珍 开
+    """A slip of two or three characters replaces a word (驻院 for 住院); a homophone that straddles two
+    words is chance (工地上干活 holds 上干, which sounds like 上感; 壶腹腺癌 holds 腹腺癌, like 肺腺癌). The recognizer's own word breaks (``spoken``: 门珍 开
     了 药) count beside jieba's, which cuts a slip it does not know anywhere (门|珍开)."""
     bounds = {0, len(clean)} | set(spoken)
     for word, _, word_end in jieba.tokenize(clean):
