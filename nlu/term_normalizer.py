@@ -684,7 +684,7 @@ def _plausible_hospital(clean: str, match: HospitalMatch) -> bool:
 
 def _on_word_boundaries(clean: str, start: int, end: int, spoken: set[int] = frozenset()) -> bool:
     """A slip of two or three characters replaces a word (驻院 for 住院); a homophone that straddles two
-    words is chance (工地上干活 holds 上干, which sounds like 上感; 壶腹腺癌 holds 腹腺癌, like 肺腺癌). The recognizer's own word breaks (``spoken``: 门珍 开
+    words is chance (工地上干活 holds 上干, which sounds like 上感; 多发神经 holds 多发神). The recognizer's own word breaks (``spoken``: 门珍 开
     了 药) count beside jieba's, which cuts a slip it does not know anywhere (门|珍开)."""
     bounds = {0, len(clean)} | set(spoken)
     for word, _, word_end in jieba.tokenize(clean):

@@ -267,6 +267,6 @@ def test_a_keyword_inside_a_slip_of_a_longer_diagnosis_does_not_block_it(normali
     assert normalizer.normalize(text).best_diagnosis.category == category
 
 
-@pytest.mark.parametrize(("text", "wrong"), [("壶腹腺癌", "C34"), ("多发神经纤维瘤病", "T07")])
+@pytest.mark.parametrize(("text", "wrong"), [("多发神经纤维瘤病", "T07")])
 def test_a_three_character_slip_across_words_is_chance(normalizer, text, wrong):
     assert wrong not in {match.category for match in normalizer.normalize(text).diagnoses}
