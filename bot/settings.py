@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import configparser
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,5 +42,20 @@ def load_settings() -> Settings:
         host=env.get("CLAIMBOT_HOST", "127.0.0.1"),
         models_dir=Path(env.get("CLAIMBOT_MODELS_DIR", REPO_ROOT / "models")),
         var_dir=Path(env.get("CLAIMBOT_VAR_DIR", REPO_ROOT / "var")),
-        shared_dir=Path(env.get("CLAIMBOT_SHARED_DIR", REPO_ROOT.parent / "shared")),
+        shared_dir=Path(env["CLAIMBOT_SHARED_DIR"]) if env.get("CLAIMBOT_SHARED_DIR") else _shared_dir(),
     )
+
+
+def _shared_dir() -> Path:
+    """../shared beside the repository, or beside the one it was cloned from (CI tests a clone in a
+    temporary folder, whose parent holds no shared/)."""
+    candidates = [REPO_ROOT.parent / "shared"]
+    config = configparser.ConfigParser()
+    try:
+        config.read(REPO_ROOT / ".git" / "config", encoding="utf-8")
+        origin = Path(config.get('remote "origin"', "url", fallback=""))
+    except (configparser.Error, OSError):
+        origin = Path()
+    if origin.is_absolute():
+        candidates.append(origin.parent / "shared")
+    return next((path for path in candidates if path.is_dir()), candidates[0])
