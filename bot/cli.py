@@ -126,22 +126,20 @@ def _cmd_eval_claims(args: argparse.Namespace) -> int:
 
     with running_stack() as settings:
         report = evaluate(Path(args.file), settings.rasa_url, concurrency=args.concurrency)
-    out = Path(args.json)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
-    summary = {k: v for k, v in report.items() if k not in ("failures", "per_slot")}
-    print(json.dumps(summary, ensure_ascii=False))
-    return 0
+    return _write_report(report, Path(args.json), ("failures", "per_slot"))
 
 
 def _cmd_eval_terms(args: argparse.Namespace) -> int:
     from bot.eval.terms_eval import evaluate
 
-    report = evaluate(Path(args.file))
-    out = Path(args.json)
+    return _write_report(evaluate(Path(args.file)), Path(args.json), ("failures", "per_category"))
+
+
+def _write_report(report: dict, out: Path, detail_keys: tuple[str, ...]) -> int:
+    """The whole report to `out`; its totals, without the detail, on one line."""
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
-    print(json.dumps({k: v for k, v in report.items() if k not in ("failures", "per_category")}, ensure_ascii=False))
+    print(json.dumps({k: v for k, v in report.items() if k not in detail_keys}, ensure_ascii=False))
     return 0
 
 

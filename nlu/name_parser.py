@@ -370,10 +370,15 @@ def _spelled_name(first: str, rest: list[str], described: set[str], parts_descri
 def word_after_name_cue(text: str) -> NameMatch | None:
     """The first recognizer word after 叫, as a name even with a surname outside the list (应金娣): the
     cue says a name follows. Not an ordinary word (叫 医生)."""
-    words = [w for w in _WORD_SPLIT_RE.split(text) if w and w not in _SPOKEN_FILLERS]
+    words = _recognizer_words(text)
     if words and 2 <= len(words[0]) <= 4 and not is_known_word(words[0]) and not _is_lead_in(words[0]):
         return NameMatch(words[0], 0.7)
     return None
+
+
+def _recognizer_words(text: str) -> list[str]:
+    """The recognizer's words, without fillers (嗯, 那个, 他叫)."""
+    return [w for w in _WORD_SPLIT_RE.split(text) if w and w not in _SPOKEN_FILLERS]
 
 
 def _said_together(text: str, words: list[str]) -> bool:
@@ -399,7 +404,7 @@ def name_from_recognizer_words(text: str) -> NameMatch | None:
     if not re.search(rf"[{_HANZI}]\s+[{_HANZI}]", text):
         return None
     lex = _lexicon()
-    words = [w for w in _WORD_SPLIT_RE.split(text) if w and w not in _SPOKEN_FILLERS]
+    words = _recognizer_words(text)
     while words and _is_lead_in(words[0]):
         words = words[1:]  # 我 母亲 呃 贾淑贤 …: who the insured is, before the name
     if not words:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -395,11 +396,16 @@ class TermNormalizer:
             composed = self._compose(clean, kind_mention, parts)
             if composed is not None:
                 candidates.append((composed, 1))
-        sites = [m for m in mentions if m.kind == "site"]
-        for morph in (m for m in mentions if m.kind == "morph"):
-            composed = self._compose_neoplasm(clean, morph, sites)
-            if composed is not None:
-                candidates.append((composed, 1))
+        morphs = [m for m in mentions if m.kind == "morph"]
+        if morphs:
+            # a site word inside a word that names something else (乳 in 乳头状) is no site
+            hidden = [(found.start(), found.end()) for word in self.data.neoplasms.not_sites
+                      for found in re.finditer(re.escape(word), clean)]
+            sites = [m for m in mentions if m.kind == "site" and not _overlaps_any(m, hidden)]
+            for morph in morphs:
+                composed = self._compose_neoplasm(clean, morph, sites)
+                if composed is not None:
+                    candidates.append((composed, 1))
         kept = _longest_first(candidates)
         return [replace(match, stated=_stated(clean, match.start)) for match in kept
                 if not self._negated(clean, match.start) and not _mistaken(clean, match.start)
@@ -452,13 +458,10 @@ class TermNormalizer:
         context = clean[max(0, morph.start - table.max_gap - 4):morph.end + 2]
         if any(word in context for word in table.blockers):
             return None
-        hidden = [(match.start(), match.start() + len(word)) for word in table.not_sites
-                  for match in re.finditer(re.escape(word), clean)]
         best = None
         for site in sites:
             gap = clean[site.end:morph.start]
-            if site.end > morph.start or len(gap) > table.max_gap or _PUNCTUATION & set(gap) \
-                    or _overlaps_any(site, hidden):
+            if site.end > morph.start or len(gap) > table.max_gap or _PUNCTUATION & set(gap):
                 continue
             key = (len(gap), -(site.end - site.start))
             if best is None or key < best[0]:
@@ -563,11 +566,7 @@ class TermNormalizer:
         matches = self.normalize(clean)
         taken = [(m.start, m.end) for group in (matches.diagnoses, matches.treatments, matches.causes)
                  for m in group]
-        position = 0
-        for clause in re.split(r"[，。！？、；：,.!?;:\s]+", clean):
-            start, position = clean.find(clause, position), position + len(clause)
-            if not clause or any(a < start + len(clause) and start < b for a, b in taken):
-                continue
+        for clause, start in _free_clauses(clean, taken, _CLAUSE_BREAKS_WITH_COLON):
             if (not alone and not _FACILITY_CHARS.search(clause)) or _PLANNED_VISIT.search(clause):
                 continue
             name = _ANSWER_TAIL.sub("", _ANSWER_LEAD.sub("", clause))
@@ -583,11 +582,7 @@ class TermNormalizer:
         clean, _offsets = clean_text(text)
         matches = self.normalize(clean)
         taken = [(m.start, m.end) for group in (matches.hospitals, matches.treatments) for m in group]
-        position = 0
-        for clause in re.split(r"[，。！？、；,.!?;\s]+", clean):
-            start, position = clean.find(clause, position), position + len(clause)
-            if not clause or any(a < start + len(clause) and start < b for a, b in taken):
-                continue
+        for clause, _start in _free_clauses(clean, taken, _CLAUSE_BREAKS):
             said = _DIAGNOSIS_TAIL.sub("", _DIAGNOSIS_LEAD.sub("", clause))
             if 2 <= len(said) <= 30 and not _FACILITY_CHARS.search(said) and not re.fullmatch(r"[\d\W]+", said):
                 return said
@@ -603,7 +598,8 @@ class TermNormalizer:
         """
         names = []
         in_words = {index for word, word_start, word_end in jieba.tokenize(clean) if len(word) > 1
-                    for index in range(word_start, word_end) if clean[index] in _STOPS_INSIDE_WORDS}
+                    for index in range(word_start, word_end) if clean[index] in _STOPS_INSIDE_WORDS
+                    } if _STOPS_INSIDE_WORDS & set(clean) else set()
         for suffix_match in self._suffix_pattern.finditer(clean):
             end = suffix_match.end()
             start = min(suffix_match.start(), (known_starts or {}).get(end, end))
@@ -654,6 +650,20 @@ class TermNormalizer:
         return any(clean[start:index].endswith(self._negations) for index in range(start + 1, end))
 
 
+# A colon ends a clause in a hospital answer; in a diagnosis read off a report it leads in (写着：…).
+_CLAUSE_BREAKS = re.compile(r"[，。！？、；,.!?;\s]+")
+_CLAUSE_BREAKS_WITH_COLON = re.compile(r"[，。！？、；：,.!?;:\s]+")
+
+
+def _free_clauses(clean: str, taken: list[tuple[int, int]], breaks: re.Pattern[str]) -> Iterator[tuple[str, int]]:
+    """The answer's clauses with their start, leaving out those that reach into an understood span."""
+    position = 0
+    for clause in breaks.split(clean):
+        start, position = clean.find(clause, position), position + len(clause)
+        if clause and not any(a < start + len(clause) and start < b for a, b in taken):
+            yield clause, start
+
+
 def _cue_before(clean: str, start: int, cues: tuple[str, ...], width: int) -> bool:
     """Whether one of ``cues`` stands in the ``width`` characters before ``start``, in the same clause."""
     left = re.split(r"[，。！？；,.!?;]", clean[max(0, start - width):start])[-1]
@@ -684,8 +694,9 @@ def _plausible_hospital(clean: str, match: HospitalMatch) -> bool:
 
 def _on_word_boundaries(clean: str, start: int, end: int, spoken: set[int] = frozenset()) -> bool:
     """A slip of two or three characters replaces a word (驻院 for 住院); a homophone that straddles two
-    words is chance (工地上干活 holds 上干, which sounds like 上感; 多发神经 holds 多发神). The recognizer's own word breaks (``spoken``: 门珍 开
-    了 药) count beside jieba's, which cuts a slip it does not know anywhere (门|珍开)."""
+    words is chance (工地上干活 holds 上干, which sounds like 上感; 多发神经 holds 多发神). The recognizer's
+    own word breaks (``spoken``: 门珍 开 了 药) count beside jieba's, which cuts a slip it does not know
+    anywhere (门|珍开)."""
     bounds = {0, len(clean)} | set(spoken)
     for word, _, word_end in jieba.tokenize(clean):
         bounds.add(word_end)
