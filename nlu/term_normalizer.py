@@ -316,15 +316,22 @@ class TermNormalizer:
         # 骨|盆骨|哲, and it is still 骨盆骨折 (but 顶到了肚子 is no 拉肚子).
         blocking = [m for m in mentions if m.method in ("exact", "substring") and m.kind not in ("part", *components)]
         # A short keyword (骨折, 中毒, 出血) inside a slip of a longer diagnosis (肋股骨折, 一氧化炭中毒,
-        # 珠网膜下腔出血) does not block it; the slip must hold the keyword whole.
+        # 珠网膜下腔出血) does not block it; the slip must hold the keyword whole, or hold a kind word that
+        # overlaps it (肋股骨折了: 骨折 whole, 折了 cut).
         keywords = [(m.start, m.end) for m in blocking if m.kind in ("injury", "cause", "treat") and m.end - m.start <= 2]
         not_parts = [(m.start, m.end) for m in blocking if (m.start, m.end) not in keywords]
+        kind_words = [(m.start, m.end) for m in mentions if m.kind == "injury"]
+
+        def holds(hit, a: int, b: int) -> bool:
+            return hit.start <= a and b <= hit.end or any(
+                hit.start <= c and d <= hit.end and c < b and a < d for c, d in kind_words)
+
         mentions += [
             _Mention(hit.entry[0], hit.entry[1], hit.start, hit.end, "fuzzy", hit.score)
             for hit in self._diagnosis_fuzzy.search(clean, blocked=not_parts + hospital_spans)
             if (hit.end - hit.start > 3 or _on_word_boundaries(clean, hit.start, hit.end, spoken_breaks))
             and (hit.entry[0] == "injury" or hit.end - hit.start >= 4 or not _overlaps_any(hit, trusted))
-            and all(hit.entry[0] == "diag" and hit.end - hit.start >= 4 and hit.start <= a and b <= hit.end
+            and all(hit.entry[0] == "diag" and hit.end - hit.start >= 4 and holds(hit, a, b)
                     for a, b in keywords if a < hit.end and hit.start < b)
         ]
         diagnoses = self._diagnoses(clean, mentions)
@@ -392,10 +399,15 @@ class TermNormalizer:
                     unspecific=diagnosis.unspecific,
                 ), 0 if method == "exact" else 2))
         parts = [m for m in mentions if m.kind == "part"]
-        for kind_mention in (m for m in mentions if m.kind == "injury"):
+        kinds = [m for m in mentions if m.kind == "injury"]
+        for kind_mention in kinds:
             composed = self._compose(clean, kind_mention, parts)
             if composed is not None:
-                candidates.append((composed, 1))
+                # 肋股骨折了: 股骨 + 折了 borrows the 骨 of the whole word 骨折, so a same-sound slip of as
+                # many characters that holds 骨折 whole (肋骨骨折) reads it better.
+                borrowed = any(other.start < kind_mention.start < other.end
+                               and composed.start <= other.start for other in kinds)
+                candidates.append((composed, 3 if borrowed else 1))
         morphs = [m for m in mentions if m.kind == "morph"]
         if morphs:
             # a site word inside a word that names something else (乳 in 乳头状) is no site

@@ -262,9 +262,14 @@ def test_no_tumour_without_a_site_and_a_morphology_together(normalizer, text):
 
 
 @pytest.mark.parametrize(("text", "category"), [("一 氧化 炭 中毒", "T58"), ("拍片子说右边第六第七根肋股骨折", "S22"),
-                                                ("自发性珠网膜下腔出血", "I60")])
+                                                ("自发性珠网膜下腔出血", "I60"), ("女儿 肋股 骨折 了", "S22")])
 def test_a_keyword_inside_a_slip_of_a_longer_diagnosis_does_not_block_it(normalizer, text, category):
     assert normalizer.normalize(text).best_diagnosis.category == category
+
+
+@pytest.mark.parametrize("text", ["他股骨折了", "摔了一跤股骨折了"])
+def test_a_part_before_a_shortened_fracture_word_still_composes(normalizer, text):
+    assert normalizer.normalize(text).best_diagnosis.category == "S72"
 
 
 @pytest.mark.parametrize(("text", "wrong"), [("多发神经纤维瘤病", "T07")])
