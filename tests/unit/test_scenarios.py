@@ -20,6 +20,7 @@ from pypinyin import lazy_pinyin
 
 from bot.eval import asr_noise, scenario_builder
 from bot.eval.scenario_builder import cn_cardinal, resolve_date_phrase
+from nlu.spoken_digits import to_digits
 
 REPO = Path(__file__).resolve().parents[2]
 DEV = REPO / "data" / "scenarios" / "dev.yml"
@@ -240,8 +241,16 @@ def test_diagnosis_pool_agrees_with_the_dictionary() -> None:
 # ASR variant
 # ---------------------------------------------------------------------------------------------
 
-def test_asr_file_is_exactly_what_the_script_makes() -> None:
-    assert asr_noise.render_asr_file(DEV) == DEV_ASR.read_text(encoding="utf-8")
+@pytest.mark.parametrize(("source", "target"), [(DEV, DEV_ASR), (DEV.with_name("dev2.yml"), DEV.with_name("dev2_asr.yml"))])
+def test_asr_file_is_exactly_what_the_script_makes(source: Path, target: Path) -> None:
+    assert asr_noise.render_asr_file(source, target) == target.read_text(encoding="utf-8")
+
+
+def test_grouped_numbers_are_heard_digit_by_digit_never_lost() -> None:
+    scenario = {"id": "n1", "now": "2025-01-06 09:00", "opening": "报案",
+                "answers": {"insured_id": "350203,19921010,2939"}, "expect": {}}
+    heard = asr_noise.asr_variant([scenario], seed=1)[0]["answers"]["insured_id"]
+    assert to_digits(heard).startswith("350203")
 
 
 def test_asr_variant_keeps_expectations_and_pairs_with_dev(dev: list[dict], dev_asr: list[dict]) -> None:
