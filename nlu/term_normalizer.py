@@ -28,7 +28,7 @@ import spacy
 from spacy.matcher import PhraseMatcher
 
 from nlu import jieba_dict
-from nlu.pinyin_fuzzy import PinyinFuzzyMatcher
+from nlu.pinyin_fuzzy import PinyinFuzzyMatcher, pinyin_key
 from nlu.term_data import (
     DATA_DIR,
     Diagnosis,
@@ -225,6 +225,7 @@ class TermNormalizer:
         jieba_dict.ensure_loaded(data_dir)
         self.nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "jieba"}}})
         self._phrases: dict[str, dict[str, list[Any]]] = {}
+        self._shared_sounds: dict[str, set[str]] = {}  # pinyin key -> shared short names that sound so
         self._negations = tuple(
             negation + bridge for negation in self.data.treatment.negations for bridge in _NEGATION_BRIDGES
         )
@@ -280,6 +281,7 @@ class TermNormalizer:
                 add("hosp", word, hospital)
             for word in hospital.shared_aliases:
                 add("hosp_shared", word, hospital)
+                self._shared_sounds.setdefault(pinyin_key(word), set()).add(word)
         for status, words in data.treatment.statuses.items():
             for word in words:
                 add("treat", word, status)
@@ -418,10 +420,12 @@ class TermNormalizer:
                 composed = self._compose_neoplasm(clean, morph, sites)
                 if composed is not None:
                     candidates.append((composed, 1))
-        kept = _longest_first(candidates)
-        return [replace(match, stated=_stated(clean, match.start)) for match in kept
-                if not self._negated(clean, match.start) and not _mistaken(clean, match.start)
-                and not (match.method != "exact" and self._negated_within(clean, match.start, match.end))]
+        # Negated readings go before the longest is chosen: 鼻咽癌非角化性未分化型癌 composes across 非, and
+        # that reading's fall must leave 鼻咽癌 standing.
+        affirmed = [(match, priority) for match, priority in candidates
+                    if not self._negated(clean, match.start) and not _mistaken(clean, match.start)
+                    and not (match.method != "exact" and self._negated_within(clean, match.start, match.end))]
+        return [replace(match, stated=_stated(clean, match.start)) for match in _longest_first(affirmed)]
 
     def _compose(self, clean: str, kind_mention: _Mention, parts: list[_Mention]) -> DiagnosisMatch | None:
         """Pair an injury kind with the nearest body part within a few characters, part first preferred.
@@ -523,7 +527,7 @@ class TermNormalizer:
                 hospital: Hospital = mention.payload
                 candidates.append((HospitalMatch(hospital.name, clean[mention.start:mention.end], mention.start,
                                                  mention.end, _CONFIDENCE[mention.method], True), 0))
-        candidates += self._shared_hospitals(clean, mentions)
+        candidates += self._shared_hospitals(clean, mentions + self._shared_slips(clean, mentions))
         exact_spans = [(m.start, m.end) for m in mentions if m.kind in ("hosp", "hosp_shared", "diag")]
         for hit in self._hospital_fuzzy.search(clean, blocked=exact_spans):
             candidates.append((HospitalMatch(hit.entry.name, hit.matched_text, hit.start, hit.end,
@@ -547,6 +551,22 @@ class TermNormalizer:
                                    [(m.start, m.end) for m in registry]):
                 unknown.append(HospitalMatch(said, said, start, end, _CONFIDENCE["unknown_hospital"], False))
         return sorted(registry + unknown, key=lambda match: match.start)
+
+    def _shared_slips(self, clean: str, mentions: list[_Mention]) -> list[_Mention]:
+        """Same-sound slips of a shared short name (谐和 for 协和). Two characters are chance on their own,
+        so a slip counts only when the answer also places one of its hospitals (谐和，东单那个)."""
+        taken = [(m.start, m.end) for m in mentions if m.method in ("exact", "substring") and m.kind != "part"]
+        slips = []
+        for length in {len(key.split()) for key in self._shared_sounds}:
+            for start in range(len(clean) - length + 1):
+                if any(a < start + length and start < b for a, b in taken):
+                    continue
+                for word in self._shared_sounds.get(pinyin_key(clean[start:start + length]), ()):
+                    for hospital in self._phrases["hosp_shared"][word]:
+                        context = clean[:start] + "，" + clean[start + length:]
+                        if any(place in context for place in hospital.places):
+                            slips.append(_Mention("hosp_shared", hospital, start, start + length, "fuzzy"))
+        return slips
 
     @staticmethod
     def _shared_hospitals(clean: str, mentions: list[_Mention]) -> list[tuple[HospitalMatch, int]]:
@@ -692,14 +712,18 @@ def _stated(clean: str, start: int) -> bool:
     return _cue_before(clean, start, _STATED_CUES, 12)
 
 
+_FILLERS = "啊呃嗯哦噢唉诶"
+
+
 def _plausible_hospital(clean: str, match: HospitalMatch) -> bool:
     """A two-character short name (瑞金, 华山) is also a place or a given name (李华山): trust it only where
     a hospital fits: at the start of the answer or a clause, after 在/去/送…, or before 住院/看病…"""
     if len(match.said) > 2:
         return True
-    if not clean[:match.start] or clean[match.start - 1] in _PUNCTUATION:
+    before = clean[:match.start].rstrip(_FILLERS)  # 啊 谐和: a filler starts no word
+    if not before or before[-1] in _PUNCTUATION:
         return True  # a clause of its own: 哮喘犯了，浙二
-    before = clean[:match.start].rstrip("".join(_PUNCTUATION))
+    before = before.rstrip("".join(_PUNCTUATION))
     after = clean[match.end:]
     return not before or before[-1] in _BEFORE_HOSPITAL or after.startswith(_AFTER_HOSPITAL)
 

@@ -275,3 +275,15 @@ def test_a_part_before_a_shortened_fracture_word_still_composes(normalizer, text
 @pytest.mark.parametrize(("text", "wrong"), [("多发神经纤维瘤病", "T07")])
 def test_a_three_character_slip_across_words_is_chance(normalizer, text, wrong):
     assert wrong not in {match.category for match in normalizer.normalize(text).diagnoses}
+
+
+def test_a_composition_negated_inside_leaves_the_plain_diagnosis_standing(normalizer):
+    # 非角化性 qualifies the carcinoma; the site × morphology reading across 非 falls, 鼻咽癌 stays
+    assert normalizer.normalize("鼻咽癌 非 角化 性未 分化 型癌").best_diagnosis.category == "C11"
+
+
+@pytest.mark.parametrize(("text", "hospital"), [("啊 谐和 啊 东单 那个 院区", "中国医学科学院北京协和医院"),
+                                                ("在谐和做的穿刺", None), ("和谐社会", None)])
+def test_a_same_sound_shared_short_name_counts_only_where_the_answer_places_it(normalizer, text, hospital):
+    found = normalizer.normalize(text).best_hospital
+    assert (found.name if found else None) == hospital
