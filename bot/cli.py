@@ -130,9 +130,12 @@ def _cmd_eval_claims(args: argparse.Namespace) -> int:
 
 
 def _cmd_eval_terms(args: argparse.Namespace) -> int:
-    from bot.eval.terms_eval import evaluate
+    from bot.eval.terms_eval import cross_validate, evaluate
 
-    return _write_report(evaluate(Path(args.file)), Path(args.json), ("failures", "per_category"))
+    file = Path(args.file)
+    report = (cross_validate(file, args.folds, args.only, args.spoken) if args.folds > 1
+              else evaluate(file, spoken=args.spoken))
+    return _write_report(report, Path(args.json), ("failures", "per_category"))
 
 
 def _write_report(report: dict, out: Path, detail_keys: tuple[str, ...]) -> int:
@@ -187,6 +190,10 @@ def build_parser() -> argparse.ArgumentParser:
     et = esub.add_parser("terms", help="diagnosis strings → ICD-10 category (terms contract)")
     et.add_argument("file", help="TSV with a header naming the columns text and category")
     et.add_argument("--json", required=True, help="where to write the report")
+    et.add_argument("--folds", type=int, default=0,
+                    help="cross-validate: train the classifier on all but one part of FILE, score that part")
+    et.add_argument("--only", type=int, default=None, help="with --folds: score only the first N parts")
+    et.add_argument("--spoken", action="store_true", help="score the strings as a caller says them, recognizer-style")
     et.set_defaults(func=_cmd_eval_terms)
 
     b = sub.add_parser("bench", help="benchmarks (print percentiles)")

@@ -13,6 +13,7 @@ from pathlib import Path
 from bot.domain_gen import write_domain_slots
 from bot.settings import load_settings
 from bot.slot_spec import REPO_ROOT
+from nlu import diagnosis_classifier
 
 log = logging.getLogger(__name__)
 
@@ -51,10 +52,21 @@ def rasa_executable() -> str:
     return str(Path(sys.executable).with_name("rasa"))
 
 
+def train_diagnosis_classifier(force: bool = False) -> Path:
+    """The ICD-10 classifier the term normalizer falls back on; it also learns the benchmark's training
+    strings (../shared/reference/icd10/cdn_train.tsv) when they are there. Rebuilt only when its inputs change."""
+    extra = load_settings().shared_dir / "reference" / "icd10" / "cdn_train.tsv"
+    started = time.monotonic()
+    path = diagnosis_classifier.build(extra if extra.exists() else None, force=force)
+    log.info("diagnosis classifier %s ready in %.0f s", path.name, time.monotonic() - started)
+    return path
+
+
 def train(force: bool = False) -> Path:
     """Trains unless a model for the current inputs exists; returns the model path."""
     if write_domain_slots():
         log.info("domain/slots.yml regenerated from data/slots/slots.yml")
+    train_diagnosis_classifier(force)
     target = model_path()
     if target.exists() and not force:
         log.info("model is up to date: %s", target.name)

@@ -93,7 +93,7 @@ def extract_entities(text: str, now: datetime | None = None, normalized: bool = 
     if d is not None:
         found.append(_entity("diagnosis", d.term, d.start, d.end, d.confidence, icd10=d.category, cause=d.cause,
                              critical=d.critical, said=d.span_text, method=d.method,
-                             unspecific=d.unspecific))
+                             unspecific=d.unspecific, hedged=d.hedged))
     h = terms.best_hospital
     if h is not None:
         shared = {"shared": True} if h.shared else {}

@@ -53,6 +53,10 @@ def check_item(slot: str, value: str, detail: dict[str, Any], now: datetime) -> 
         )
     if slot == "diagnosis" and not detail.get("icd10"):
         return CheckResult(False, "utter_hint_diagnosis", "诊断未匹配，需人工编码")
+    if slot == "diagnosis" and detail.get("hedged"):
+        return CheckResult(True, None, "诊断未确定（疑似或待查），需人工核对")
+    if slot == "diagnosis" and detail.get("method") == "classifier":
+        return CheckResult(True, None, "诊断由模型归类，需人工核对编码")
     if slot == "hospital" and not detail.get("in_registry", False):
         # Not a reason to re-ask: small hospitals are real too. The analyst checks it.
         return CheckResult(True, None, "医院不在医院名录中")

@@ -127,10 +127,18 @@ def _candidates(text: str, entities: list[dict[str, Any]], now: datetime, asked:
             cands["hospital"] = {"value": said.name, "confidence": said.confidence,
                                  "detail": {"in_registry": False, "said": said.said, "as_answered": True}}
     if "diagnosis" in asked and "diagnosis" not in cands and not says_unknown(text):
-        # Asked for it and no term matched: kept as said, without a category. The check re-asks once with
-        # a hint; a second such answer is accepted and flagged for the analyst to code.
-        said = get_normalizer().diagnosis_from_answer(text)
-        if said is not None:
+        # Asked for it and no term matched: the classifier may place what was read off the report
+        # (左距腓前韧带撕裂); else kept as said, without a category. The check re-asks once with a hint; a
+        # second such answer is accepted and flagged for the analyst to code.
+        normalizer = get_normalizer()
+        said = normalizer.diagnosis_from_answer(text)
+        coded = normalizer.coded_diagnosis(said) if said is not None else None
+        if coded is not None:
+            cands["diagnosis"] = {"value": coded.term, "confidence": coded.confidence,
+                                  "detail": {"said": said, "icd10": coded.category, "cause": coded.cause,
+                                             "critical": coded.critical, "method": coded.method,
+                                             "hedged": coded.hedged}}
+        elif said is not None:
             cands["diagnosis"] = {"value": said, "confidence": 0.3, "detail": {"said": said, "unmatched": True}}
     correcting_cause = phase == "confirming" and not cands and is_correction(text)  # 不对，是病，老年病
     if ("incident_cause" in asked or correcting_cause) and "incident_cause" not in cands:

@@ -191,6 +191,13 @@ def asr_variant(scenarios: list[dict], seed: int = DEFAULT_SEED,
     return out
 
 
+def spoken_diagnoses(texts: Sequence[str], seed: int = DEFAULT_SEED) -> list[str]:
+    """Each diagnosis as a caller reading it off the report comes through the recognizer (the spoken form of
+    `claimbot eval terms`)."""
+    recognizer = Recognizer(load_confusions())
+    return [recognizer.transcribe(text, _stream(seed, str(index), "diagnosis")) for index, text in enumerate(texts)]
+
+
 def _stream(seed: int, sid: str, field: str) -> random.Random:
     """One random stream per utterance: editing one scenario leaves the others' noise unchanged."""
     return random.Random(f"{seed}-{sid}-{field}")
