@@ -16,7 +16,7 @@ from bot.claims.checks import check_item
 from bot.claims.claim_state import UNKNOWN, ClaimState
 from bot.claims.dialogue_plan import NOT_SEEN
 from bot.slot_spec import load_slot_spec
-from nlu import date_parser, name_parser, phone_number, relation_parser
+from nlu import date_parser, diagnosis_classifier, name_parser, phone_number, relation_parser
 from nlu.answer_cues import says_any
 from nlu.claim_entities import extract_entities
 from nlu.term_normalizer import get_normalizer
@@ -265,3 +265,4 @@ def warm_up() -> None:
 
     fill_turn("他叫张建国，昨天下午在瑞金医院住院，电话13812345678", {}, ClaimState(asked=["insured_name"]),
               datetime.now(timezone.utc), "collecting")
+    diagnosis_classifier.installed()

@@ -9,6 +9,7 @@ K-1 parts of the file, scored on the part it did not see, for each part in turn.
 
 from __future__ import annotations
 
+import logging
 import random
 from collections import defaultdict
 from collections.abc import Sequence
@@ -22,6 +23,8 @@ from nlu import diagnosis_classifier
 from nlu.diagnosis_classifier import DiagnosisClassifier, load_labelled
 from nlu.term_data import DATA_DIR
 from nlu.term_normalizer import DiagnosisMatch, get_normalizer
+
+log = logging.getLogger(__name__)
 
 CONTRACT_FILE = DATA_DIR / "medical_terms" / "contract_categories.yml"
 
@@ -101,5 +104,6 @@ def cross_validate(path: Path, folds: int = 5, only: int | None = None, spoken: 
         readings = _read([said[index] for index in fold], classifier)
         fold_report = _score(readings)
         per_fold.append({key: fold_report[key] for key in ("items", "accuracy", "answered_rate", "precision")})
+        log.info("fold %d/%d: %s", len(per_fold), only or folds, per_fold[-1])
         held_out += readings
     return {**_score(held_out), "folds": folds, "per_fold": per_fold}
