@@ -123,18 +123,22 @@ class DiagnosisClassifier:
     def train(cls, examples: Iterable[tuple[str, str]], names: dict[str, str], *, c: float = 1.0,
               threshold: float = DEFAULT_THRESHOLD, source_hash: str = "") -> DiagnosisClassifier:
         from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.multiclass import OneVsRestClassifier
         from sklearn.svm import LinearSVC
 
         pairs = [(prepare(text), category) for text, category in examples]
         pairs = [(text, category) for text, category in pairs if text]
         vectorizer = TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True, dtype=np.float32)
-        features = vectorizer.fit_transform([text for text, _ in pairs])
-        model = LinearSVC(C=c)
+        features = vectorizer.fit_transform([text for text, _ in pairs]).astype(np.float64)
+        features.sort_indices()  # liblinear's own layout: the worker processes then read it as shared, unchanged
+        # One binary SVM per category, as LinearSVC does, but spread over the machine's cores.
+        model = OneVsRestClassifier(LinearSVC(C=c), n_jobs=-1)
         model.fit(features, [category for _, category in pairs])
-        coef = model.coef_.astype(np.float32)
+        coef = np.vstack([estimator.coef_ for estimator in model.estimators_]).astype(np.float32)
+        intercept = np.array([estimator.intercept_[0] for estimator in model.estimators_], dtype=np.float32)
         coef[np.abs(coef) < _PRUNE_BELOW] = 0.0
         weights = sparse.csr_matrix(coef.T)
-        return cls(vectorizer, weights, model.intercept_.astype(np.float32), [str(c) for c in model.classes_],
+        return cls(vectorizer, weights, intercept, [str(label) for label in model.classes_],
                    names, threshold, source_hash)
 
     def scores(self, texts: Sequence[str]) -> np.ndarray:
