@@ -86,7 +86,7 @@ _MISTAKEN_CUES = ("以为", "当成", "当作", "还当是", "原以为")
 _HEDGE_BEFORE = ("疑似", "疑为", "可疑", "不排除", "不能排除", "不除外", "待排", "考虑", "可能是", "怀疑")
 _HEDGE_AFTER = ("待查", "待排", "待除外", "可能", "?", "？", "待石蜡", "待病理")
 _HEDGED_CONFIDENCE = 0.5
-_CLASSIFIED_CONFIDENCE = 0.6  # the classifier's category: right about nine times in ten above its threshold
+_CLASSIFIED_CONFIDENCE = 0.6  # the classifier's category: right four times in five above its threshold (README)
 _NEGATED_STATUS = {"已出院": "住院"}  # 还没出院 = still in hospital; any other negated status is dropped
 
 _CONFIDENCE = {"exact": 1.0, "substring": 0.95, "injury": 0.9, "injury_fallback": 0.8, "injury_fuzzy": 0.75,
