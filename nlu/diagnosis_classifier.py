@@ -110,18 +110,17 @@ class DiagnosisClassifier:
     """Char 1–3-gram TF-IDF and one-vs-rest linear SVM, weights kept sparse (features × categories)."""
 
     def __init__(self, vectorizer, weights: sparse.csr_matrix, intercept: np.ndarray, classes: Sequence[str],
-                 names: dict[str, str], threshold: float = DEFAULT_THRESHOLD, source_hash: str = "") -> None:
+                 names: dict[str, str], threshold: float = DEFAULT_THRESHOLD) -> None:
         self.vectorizer = vectorizer
         self.weights = weights
         self.intercept = intercept
         self.classes = list(classes)
         self.names = names
         self.threshold = threshold
-        self.source_hash = source_hash
 
     @classmethod
     def train(cls, examples: Iterable[tuple[str, str]], names: dict[str, str], *, c: float = 1.0,
-              threshold: float = DEFAULT_THRESHOLD, source_hash: str = "") -> DiagnosisClassifier:
+              threshold: float = DEFAULT_THRESHOLD) -> DiagnosisClassifier:
         from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.multiclass import OneVsRestClassifier
         from sklearn.svm import LinearSVC
@@ -138,23 +137,19 @@ class DiagnosisClassifier:
         intercept = np.array([estimator.intercept_[0] for estimator in model.estimators_], dtype=np.float32)
         coef[np.abs(coef) < _PRUNE_BELOW] = 0.0
         weights = sparse.csr_matrix(coef.T)
-        return cls(vectorizer, weights, intercept, [str(label) for label in model.classes_],
-                   names, threshold, source_hash)
-
-    def scores(self, texts: Sequence[str]) -> np.ndarray:
-        features = self.vectorizer.transform([prepare(text) for text in texts])
-        return np.asarray((features @ self.weights).todense()) + self.intercept
+        return cls(vectorizer, weights, intercept, [str(label) for label in model.classes_], names, threshold)
 
     def predict_many(self, texts: Sequence[str]) -> list[Prediction | None]:
         """The category of each text, or None when nothing of it is known or the margin is too small."""
         if not texts:
             return []
-        scores = self.scores(texts)
+        prepared = [prepare(text) for text in texts]
+        scores = np.asarray((self.vectorizer.transform(prepared) @ self.weights).todense()) + self.intercept
         top2 = np.argsort(-scores, axis=1)[:, :2]
         found: list[Prediction | None] = []
-        for text, row, (first, second) in zip(texts, scores, top2):
+        for text, row, (first, second) in zip(prepared, scores, top2):
             margin = float(row[first] - row[second])
-            if not prepare(text) or margin < self.threshold:
+            if not text or margin < self.threshold:
                 found.append(None)
                 continue
             category = self.classes[first]
@@ -168,15 +163,14 @@ class DiagnosisClassifier:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         joblib.dump({"vectorizer": self.vectorizer, "weights": self.weights, "intercept": self.intercept,
-                     "classes": self.classes, "names": self.names, "threshold": self.threshold,
-                     "source_hash": self.source_hash}, path, compress=3)
+                     "classes": self.classes, "names": self.names, "threshold": self.threshold}, path, compress=3)
         return path
 
     @classmethod
     def load(cls, path: Path = ARTIFACT) -> DiagnosisClassifier:
         saved = joblib.load(path)
         return cls(saved["vectorizer"], saved["weights"], saved["intercept"], saved["classes"], saved["names"],
-                   saved["threshold"], saved["source_hash"])
+                   saved["threshold"])
 
 
 def base_examples(rows: Sequence[tuple[str, str, str]]) -> list[tuple[str, str]]:
@@ -185,18 +179,17 @@ def base_examples(rows: Sequence[tuple[str, str, str]]) -> list[tuple[str, str]]
 
 def build(extra: Path | None = None, path: Path = ARTIFACT, *, force: bool = False) -> Path:
     """Train on the ICD-10 terms, the project's terms and ``extra`` (labelled strings), unless an artifact
-    built from the same inputs exists."""
+    built from the same inputs exists (their hash sits beside it, so checking costs no model load)."""
+    path = Path(path)
     source_hash = inputs_hash(extra)
-    if not force and Path(path).exists():
-        try:
-            if DiagnosisClassifier.load(path).source_hash == source_hash:
-                return Path(path)
-        except Exception:  # noqa: BLE001 - an unreadable artifact is rebuilt, not fatal
-            log.warning("diagnosis classifier at %s unreadable; rebuilding", path)
+    stamp = path.with_suffix(".inputs")
+    if not force and path.exists() and stamp.exists() and stamp.read_text(encoding="utf-8") == source_hash:
+        return path
     rows = icd10_rows()
     examples = base_examples(rows) + (load_labelled(extra) if extra else [])
-    classifier = DiagnosisClassifier.train(examples, category_names(rows), source_hash=source_hash)
-    return classifier.save(path)
+    DiagnosisClassifier.train(examples, category_names(rows)).save(path)
+    stamp.write_text(source_hash, encoding="utf-8")
+    return path
 
 
 _lock = threading.Lock()
